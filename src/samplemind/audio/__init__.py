@@ -1,0 +1,7 @@
+"""Audio files in, :class:`AudioSignal` out."""
+
+from samplemind.audio.decode import decode, probe
+from samplemind.audio.formats import SUPPORTED_EXTENSIONS, is_supported
+from samplemind.audio.signal import AudioSignal
+
+__all__ = ["SUPPORTED_EXTENSIONS", "AudioSignal", "decode", "is_supported", "probe"]

@@ -1,0 +1,63 @@
+"""The decoded signal every analyzer reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import soxr
+
+from samplemind.domain.analysis import AudioInfo
+
+__all__ = ["AudioSignal", "FloatArray"]
+
+FloatArray = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True, eq=False)
+class AudioSignal:
+    """Decoded audio: float32 samples shaped ``(frames, channels)`` in [-1, 1] (floats may exceed).
+
+    Derived views (mono, resampled) are computed once and cached, so a file is decoded once and
+    every analyzer shares the same arrays.
+    """
+
+    path: str
+    samples: FloatArray
+    sample_rate_hz: int
+    info: AudioInfo
+    _cache: dict[Any, FloatArray] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def frames(self) -> int:
+        return int(self.samples.shape[0])
+
+    @property
+    def channels(self) -> int:
+        return int(self.samples.shape[1])
+
+    @property
+    def duration_s(self) -> float:
+        return self.frames / self.sample_rate_hz
+
+    def mono(self) -> FloatArray:
+        """Channel average at the file's own rate."""
+        if "mono" not in self._cache:
+            if self.channels == 1:
+                mono = self.samples[:, 0]
+            else:
+                mono = self.samples.mean(axis=1, dtype=np.float32)
+            self._cache["mono"] = np.ascontiguousarray(mono, dtype=np.float32)
+        return self._cache["mono"]
+
+    def mono_at(self, sample_rate_hz: int) -> FloatArray:
+        """Mono, resampled (soxr, high quality) to ``sample_rate_hz``."""
+        if sample_rate_hz == self.sample_rate_hz:
+            return self.mono()
+        key = ("mono", sample_rate_hz)
+        if key not in self._cache:
+            resampled = soxr.resample(self.mono(), self.sample_rate_hz, sample_rate_hz, "HQ")
+            self._cache[key] = np.ascontiguousarray(resampled, dtype=np.float32)
+        return self._cache[key]

@@ -1,0 +1,66 @@
+"""One typed Settings object.
+
+Values come, in increasing priority, from defaults, an optional ``samplemind.toml`` in the working
+directory, and ``SAMPLEMIND_*`` environment variables. Settings are created by the caller and passed
+in; nothing reads the environment at import time.
+
+Example:
+    >>> s = Settings(max_duration_s=60)
+    >>> s.max_duration_s
+    60.0
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+__all__ = ["AnalysisLevelName", "Settings"]
+
+AnalysisLevelName = Literal["basic", "standard", "detailed", "professional"]
+
+
+class Settings(BaseSettings):
+    """Every tunable of SampleMind, with units in the names."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SAMPLEMIND_",
+        toml_file="samplemind.toml",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    # Decoding limits: never trust a header.
+    max_duration_s: float = Field(900.0, gt=0, description="Refuse audio longer than this.")
+    min_sample_rate_hz: int = Field(4_000, gt=0, description="Refuse lower sample rates.")
+    max_sample_rate_hz: int = Field(768_000, gt=0, description="Refuse higher sample rates.")
+    max_channels: int = Field(32, gt=0, description="Refuse more channels than this.")
+    max_decoded_mb: int = Field(2_048, gt=0, description="Cap on decoded float32 samples in memory.")
+    decode_block_frames: int = Field(65_536, gt=0, description="Frames decoded per block.")
+
+    # Analysis.
+    analysis_level: AnalysisLevelName = "standard"
+    analysis_sample_rate_hz: int = Field(44_100, description="Rate analyzers work at.")
+
+    # Worker isolation for batches.
+    jobs: int | None = Field(None, ge=1, description="Worker processes; None means all cores.")
+    worker_timeout_s: float = Field(120.0, gt=0, description="Per-file time limit.")
+    worker_memory_mb: int = Field(3_072, ge=256, description="Per-worker address-space limit.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
