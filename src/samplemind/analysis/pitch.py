@@ -1,18 +1,121 @@
-"""Placeholder: being written."""
+"""Root note of tonal one-shots (STANDARD): ``F#2``, MIDI number, cents off, confidence.
+
+Essentia's YIN-FFT runs frame by frame over the sustained part of the sound (from just after the
+attack transient, which carries no stable pitch, until the level has fallen 30 dB or 2 s have
+passed). Each confident frame votes for its nearest equal-tempered note; the winner is the note,
+and the frames that agree with it give the cents offset. Octave slips of single frames are common
+in YIN; voting instead of averaging keeps them from dragging the estimate. Frames that are too
+short for very low notes are retried with a frame twice as long.
+
+Loops and noise return None: a loop's pitch content is the key analyzer's business.
+"""
 
 from __future__ import annotations
 
-from samplemind.analysis.base import Analyzer
-from samplemind.analysis.context import AnalysisContext
-from samplemind.domain.analysis import AnalysisLevel, PitchEstimate
+import numpy as np
+import numpy.typing as npt
 
-__all__ = ["PitchAnalyzer"]
+from samplemind.analysis._essentia import es
+from samplemind.analysis.base import Analyzer
+from samplemind.analysis.context import AnalysisContext, frame_signal
+from samplemind.domain.analysis import AnalysisLevel, LoopEstimate, PitchEstimate
+from samplemind.domain.music import hz_to_midi, midi_to_note_name
+
+__all__ = ["PitchAnalyzer", "estimate_pitch"]
+
+_HOP = 512
+_MIN_HZ = 25.0
+_MAX_HZ = 4200.0
+_FRAME_CONFIDENCE = 0.6
+_MIN_CONFIDENCE = 0.35
+_MAX_SEGMENT_S = 2.0
+
+
+def _segment(y: npt.NDArray[np.float32], sample_rate_hz: int) -> npt.NDArray[np.float32]:
+    """The sustained part: after the attack peak (+20 ms) until -30 dB or 2 s."""
+    hop = 256
+    frames = frame_signal(y, 1024, hop)
+    env = np.sqrt(np.einsum("ij,ij->i", frames, frames, dtype=np.float64) / 1024)
+    if env.size == 0 or env.max() <= 0:
+        return y[:0]
+    peak = int(np.argmax(env))
+    start = peak * hop + int(0.02 * sample_rate_hz)
+    quiet = np.flatnonzero(env[peak:] < env[peak] * 10 ** (-30 / 20))
+    end = (peak + int(quiet[0])) * hop + 1024 if quiet.size else y.size
+    end = min(end, start + int(_MAX_SEGMENT_S * sample_rate_hz), y.size)
+    return y[start:end]
+
+
+def _track(
+    segment: npt.NDArray[np.float32], sample_rate_hz: int, frame: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    if segment.size < frame:
+        segment = np.pad(segment, (0, frame - segment.size))
+    yin = es.PitchYinFFT(
+        frameSize=frame, sampleRate=float(sample_rate_hz), minFrequency=_MIN_HZ, maxFrequency=_MAX_HZ
+    )
+    window = es.Windowing(type="hann", size=frame)
+    spectrum = es.Spectrum(size=frame)
+    pitches, confidences = [], []
+    for chunk in frame_signal(segment, frame, _HOP):
+        pitch, confidence = yin(spectrum(window(np.ascontiguousarray(chunk))))
+        pitches.append(pitch)
+        confidences.append(confidence)
+    return np.asarray(pitches, dtype=np.float64), np.asarray(confidences, dtype=np.float64)
+
+
+def estimate_pitch(y: npt.NDArray[np.float32], sample_rate_hz: int) -> PitchEstimate | None:
+    """Root note of a mono one-shot at ``sample_rate_hz``, or None when it has no stable pitch."""
+    segment = _segment(y, sample_rate_hz)
+    if segment.size < int(0.03 * sample_rate_hz):
+        return None
+    best: PitchEstimate | None = None
+    for frame in (4096, 8192):
+        estimate = _vote(*_track(segment, sample_rate_hz, frame))
+        if estimate is not None and (best is None or estimate.confidence > best.confidence):
+            best = estimate
+        if best is not None and best.confidence >= 0.6:
+            break
+    return best
+
+
+def _vote(
+    pitches: npt.NDArray[np.float64], confidences: npt.NDArray[np.float64]
+) -> PitchEstimate | None:
+    voiced = (confidences >= _FRAME_CONFIDENCE) & (pitches >= _MIN_HZ)
+    if pitches.size == 0 or voiced.sum() < max(2, 0.2 * pitches.size):
+        return None
+    midi = 69.0 + 12.0 * np.log2(pitches[voiced] / 440.0)
+    weights = confidences[voiced]
+    notes = np.rint(midi).astype(int)
+    votes = np.bincount(notes - notes.min(), weights=weights)
+    winner = int(np.argmax(votes)) + int(notes.min())
+    agree = np.abs(midi - winner) <= 0.5
+    agreement = float(weights[agree].sum() / weights.sum())
+    coverage = float(voiced.mean())
+    confidence = float(np.clip(coverage**0.5 * agreement * weights[agree].mean(), 0.0, 1.0))
+    if confidence < _MIN_CONFIDENCE:
+        return None
+    frequency = float(np.exp(np.average(np.log(pitches[voiced][agree]), weights=weights[agree])))
+    exact = hz_to_midi(frequency)
+    nearest = round(exact)
+    return PitchEstimate(
+        note=midi_to_note_name(nearest),
+        midi=nearest,
+        cents=round((exact - nearest) * 100.0, 1),
+        frequency_hz=round(frequency, 2),
+        confidence=round(confidence, 3),
+    )
 
 
 class PitchAnalyzer(Analyzer):
     name = "pitch"
     version = 1
     level = AnalysisLevel.STANDARD
+    after = ("loop",)
 
     def analyze(self, ctx: AnalysisContext) -> PitchEstimate | None:
-        return None
+        loop = ctx.outputs.get("loop")
+        if isinstance(loop, LoopEstimate) and loop.is_loop:
+            return None
+        return estimate_pitch(ctx.y, ctx.sample_rate_hz)

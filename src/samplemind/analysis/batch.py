@@ -1,0 +1,191 @@
+"""Analyze many files in isolated worker processes.
+
+Each file is decoded and analyzed in a worker process that has an address-space limit
+(``settings.worker_memory_mb``) and a per-file time limit (``settings.worker_timeout_s``). A file
+that hangs, explodes in memory or crashes the interpreter costs one error record; the worker is
+replaced and the batch goes on.
+
+Workers come from a ``forkserver`` that has already imported the analysis stack, so starting one
+is a fork (milliseconds), not a fresh import of Essentia and NumPy, and no worker inherits the
+parent's threads (the progress bar's, for one).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import resource
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pebble import ProcessExpired, ProcessPool
+
+from samplemind.config import Settings
+from samplemind.domain.analysis import AnalysisLevel, AnalysisResult
+from samplemind.errors import (
+    AnalysisError,
+    SampleMindError,
+    WorkerCrashError,
+    WorkerTimeoutError,
+)
+
+__all__ = ["FileOutcome", "analyze_many", "default_jobs"]
+
+log = logging.getLogger(__name__)
+
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """One file's result or its error (never both)."""
+
+    path: str
+    result: AnalysisResult | None = None
+    error: SampleMindError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def to_record(self) -> dict[str, Any]:
+        """The JSON line for this file: the full record, or ``path``/``ok``/``error``."""
+        if self.result is not None:
+            return self.result.to_record()
+        assert self.error is not None
+        return {"path": self.path, "ok": False, "error": self.error.to_dict()}
+
+
+def default_jobs() -> int:
+    """All cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _init_worker(memory_mb: int) -> None:
+    # One worker per core already: nested BLAS/FFT threads would only fight each other.
+    for name in _THREAD_VARS:
+        os.environ[name] = "1"
+    limit = memory_mb * 2**20
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _work(path: str, level: int, settings_data: dict[str, Any]) -> AnalysisResult | dict[str, str]:
+    """Runs in the worker. Errors come back as data: exceptions may not pickle cleanly."""
+    from samplemind.analysis.engine import analyze_file
+
+    settings = Settings.model_validate(settings_data)
+    try:
+        return analyze_file(path, level=AnalysisLevel(level), settings=settings)
+    except SampleMindError as exc:
+        return {"type": type(exc).__name__, "message": exc.message}
+    except MemoryError:
+        return {
+            "type": "WorkerCrashError",
+            "message": f"{Path(path).name}: exceeded the worker memory limit "
+            f"({settings.worker_memory_mb} MB)",
+        }
+
+
+def _error_from(data: dict[str, str]) -> SampleMindError:
+    import samplemind.errors as errors
+
+    cls = getattr(errors, data["type"], None)
+    if not (isinstance(cls, type) and issubclass(cls, SampleMindError)):
+        cls = AnalysisError
+    return cls(data["message"])
+
+
+def _context() -> Any:
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["samplemind.analysis.engine"])
+    return ctx
+
+
+def analyze_many(
+    paths: Iterable[str | Path],
+    *,
+    level: AnalysisLevel = AnalysisLevel.STANDARD,
+    settings: Settings | None = None,
+    jobs: int | None = None,
+    on_start: Callable[[str], None] | None = None,
+) -> Iterator[FileOutcome]:
+    """Analyze ``paths`` in parallel, yielding each outcome as soon as it is ready.
+
+    Args:
+        paths: Audio files.
+        level: Analysis level.
+        settings: Limits; ``Settings()`` when None.
+        jobs: Worker processes; ``settings.jobs`` or all cores when None.
+        on_start: Called with each path when it is handed to a worker.
+
+    Yields:
+        One :class:`FileOutcome` per path, in completion order.
+    """
+    settings = settings or Settings()
+    jobs = jobs or settings.jobs or default_jobs()
+    settings_data = settings.model_dump()
+    pending = [str(p) for p in paths]
+    pending.reverse()
+    in_flight: dict[Future[Any], str] = {}
+    with ProcessPool(
+        max_workers=jobs,
+        initializer=_init_worker,
+        initargs=(settings.worker_memory_mb,),
+        context=_context(),
+    ) as pool:
+        try:
+            while pending or in_flight:
+                # Keep a short queue: scheduling everything up front would make the per-file
+                # timeout start ticking while a file still waits for a worker.
+                while pending and len(in_flight) < jobs * 2:
+                    path = pending.pop()
+                    if on_start is not None:
+                        on_start(path)
+                    future = pool.schedule(
+                        _work, args=(path, int(level), settings_data), timeout=settings.worker_timeout_s
+                    )
+                    in_flight[future] = path
+                done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield _outcome(in_flight.pop(future), future, settings)
+        finally:
+            for future in in_flight:
+                future.cancel()
+            pool.stop()
+
+
+def _outcome(path: str, future: Future[Any], settings: Settings) -> FileOutcome:
+    name = Path(path).name
+    try:
+        value = future.result()
+    except TimeoutError:
+        return FileOutcome(
+            path,
+            error=WorkerTimeoutError(
+                f"{name}: analysis took longer than {settings.worker_timeout_s:g} s; stopped"
+            ),
+        )
+    except ProcessExpired as exc:
+        return FileOutcome(
+            path,
+            error=WorkerCrashError(
+                f"{name}: the worker died (exit code {exc.exitcode}); "
+                f"memory limit {settings.worker_memory_mb} MB"
+            ),
+        )
+    except Exception as exc:  # anything else from the pool is still one file's failure
+        log.exception("worker failed on %s", path)
+        return FileOutcome(path, error=AnalysisError(f"{name}: {type(exc).__name__}: {exc}"))
+    if isinstance(value, dict):
+        return FileOutcome(path, error=_error_from(value))
+    return FileOutcome(path, result=value)

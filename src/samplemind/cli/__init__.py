@@ -1,0 +1,1 @@
+"""The ``samplemind`` command line: thin commands over the library."""

@@ -1,0 +1,79 @@
+"""``samplemind``: the Typer app and the CLI's single error boundary.
+
+Exit codes: 0 all ok, 1 some items failed (the others still reported), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+
+from samplemind import __version__
+from samplemind.cli import analyze as analyze_cmd
+from samplemind.cli import demo as demo_cmd
+from samplemind.errors import ConfigError, SampleMindError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="samplemind",
+    help="SampleMind AI: analyze, search and shape your sample library.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("analyze")(analyze_cmd.analyze)
+app.command("demo")(demo_cmd.demo)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"samplemind {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More logging (-vv: debug)."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(
+        level=level,
+        format="%(message)s",
+        handlers=[RichHandler(console=Console(stderr=True), show_path=False)],
+        force=True,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; every SampleMind error becomes a one-line message and an exit code.
+
+    Usage errors (unknown option, bad value) are Typer's: a message and exit code 2.
+    """
+    err = Console(stderr=True)
+    try:
+        app(args=argv, prog_name="samplemind")
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted[/]")
+        return 130
+    except ConfigError as exc:
+        err.print(f"[red]error:[/] {exc.message}")
+        return 2
+    except SampleMindError as exc:
+        err.print(f"[red]error:[/] {exc.message}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
