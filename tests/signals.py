@@ -22,7 +22,9 @@ def tone(
     """A harmonic tone (1/k partials) with an exponential decay and a 5 ms fade-in."""
     t = np.arange(int(duration_s * sr)) / sr
     f0 = midi_hz(midi)
-    x = sum(np.sin(2 * np.pi * f0 * k * t + k) / k for k in range(1, harmonics + 1) if f0 * k < sr / 2)
+    x = sum(
+        np.sin(2 * np.pi * f0 * k * t + k) / k for k in range(1, harmonics + 1) if f0 * k < sr / 2
+    )
     env = np.exp(-t * decay) * np.minimum(1.0, t / 0.005)
     return (0.3 * x * env).astype(np.float32)
 

@@ -42,7 +42,9 @@ class Settings(BaseSettings):
     min_sample_rate_hz: int = Field(4_000, gt=0, description="Refuse lower sample rates.")
     max_sample_rate_hz: int = Field(768_000, gt=0, description="Refuse higher sample rates.")
     max_channels: int = Field(32, gt=0, description="Refuse more channels than this.")
-    max_decoded_mb: int = Field(2_048, gt=0, description="Cap on decoded float32 samples in memory.")
+    max_decoded_mb: int = Field(
+        2_048, gt=0, description="Cap on decoded float32 samples in memory."
+    )
     decode_block_frames: int = Field(65_536, gt=0, description="Frames decoded per block.")
 
     # Analysis.

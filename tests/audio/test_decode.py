@@ -64,7 +64,12 @@ def test_probe_reads_header_only(tmp_path: Path) -> None:
     path = tmp_path / "a.flac"
     sf.write(path, tone(60, 1.0, sr=48000), 48000, subtype="PCM_24")
     info = probe(path)
-    assert (info.sample_rate_hz, info.channels, info.frames, info.bit_depth) == (48000, 1, 48000, 24)
+    assert (info.sample_rate_hz, info.channels, info.frames, info.bit_depth) == (
+        48000,
+        1,
+        48000,
+        24,
+    )
     assert info.file_size_bytes == path.stat().st_size
 
 
@@ -196,11 +201,14 @@ def test_truncated_and_corrupted_files_fail_cleanly(
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"broken.{ext}"
         path.write_bytes(bytes(data))
+        error: AudioError | None = None
         try:
             signal = decode(path)
         except AudioError as exc:
-            assert exc.code in {"decode_error", "empty_audio", "absurd_header", "too_long"}
-            assert path.name in exc.message
-            return
-        assert np.isfinite(signal.samples).all()
-        assert signal.frames > 0
+            error = exc
+        if error is not None:
+            assert error.code in {"decode_error", "empty_audio", "absurd_header", "too_long"}
+            assert path.name in error.message
+        else:
+            assert np.isfinite(signal.samples).all()
+            assert signal.frames > 0

@@ -151,17 +151,19 @@ def analyze_many(
                     path = pending.pop()
                     if on_start is not None:
                         on_start(path)
-                    future = pool.schedule(
-                        _work, args=(path, int(level), settings_data), timeout=settings.worker_timeout_s
+                    future: Future[Any] = pool.schedule(
+                        _work,
+                        args=(path, int(level), settings_data),
+                        timeout=settings.worker_timeout_s,
                     )
                     in_flight[future] = path
                 done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
-                for future in done:
-                    yield _outcome(in_flight.pop(future), future, settings)
+                for finished in done:
+                    yield _outcome(in_flight.pop(finished), finished, settings)
         finally:
-            for future in in_flight:
-                future.cancel()
-            pool.stop()
+            for waiting in in_flight:
+                waiting.cancel()
+            pool.stop()  # type: ignore[no-untyped-call]
 
 
 def _outcome(path: str, future: Future[Any], settings: Settings) -> FileOutcome:

@@ -82,7 +82,8 @@ class AnalysisContext:
     @cached_property
     def frame_rms(self) -> npt.NDArray[np.float64]:
         frames = self.frames
-        return np.sqrt(np.einsum("ij,ij->i", frames, frames, dtype=np.float64) / FRAME)
+        energy: npt.NDArray[np.float64] = np.einsum("ij,ij->i", frames, frames, dtype=np.float64)
+        return np.sqrt(energy / FRAME)
 
     @cached_property
     def active(self) -> npt.NDArray[np.bool_]:
@@ -103,19 +104,22 @@ class AnalysisContext:
 
     @cached_property
     def freqs_hz(self) -> npt.NDArray[np.float64]:
-        return np.fft.rfftfreq(FRAME, 1.0 / self.sample_rate_hz)
+        return np.fft.rfftfreq(FRAME, 1.0 / self.sample_rate_hz).astype(np.float64)
 
     @cached_property
     def times_s(self) -> npt.NDArray[np.float64]:
         """Start time of each frame."""
-        return np.arange(self.frames.shape[0]) * HOP / self.sample_rate_hz
+        return np.arange(self.frames.shape[0], dtype=np.float64) * (HOP / self.sample_rate_hz)
 
     @cached_property
     def onset_envelope(self) -> npt.NDArray[np.float32]:
         """Spectral flux of the log-magnitude mel-ish spectrum (half-wave rectified)."""
         log_mag = np.log1p(1000.0 * self.mel)
-        flux = np.maximum(np.diff(log_mag, axis=0, prepend=log_mag[:1]), 0.0).sum(axis=1)
-        return flux.astype(np.float32)
+        rising: npt.NDArray[np.float32] = np.maximum(
+            np.diff(log_mag, axis=0, prepend=log_mag[:1]), 0.0
+        )
+        flux: npt.NDArray[np.float32] = rising.sum(axis=1, dtype=np.float32)
+        return flux
 
     @cached_property
     def mel_filterbank(self) -> npt.NDArray[np.float32]:
@@ -136,15 +140,22 @@ def _mel_to_hz(mel: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
 
 
 def mel_filterbank(
-    sample_rate_hz: int, n_fft: int, *, n_mels: int, fmin_hz: float = 20.0, fmax_hz: float | None = None
+    sample_rate_hz: int,
+    n_fft: int,
+    *,
+    n_mels: int,
+    fmin_hz: float = 20.0,
+    fmax_hz: float | None = None,
 ) -> npt.NDArray[np.float32]:
     """Triangular, area-normalised mel filters ``(n_mels, n_fft // 2 + 1)``."""
     fmax = fmax_hz or sample_rate_hz / 2
-    edges = _mel_to_hz(np.linspace(_hz_to_mel(np.array(fmin_hz)), _hz_to_mel(np.array(fmax)), n_mels + 2))
+    edges = _mel_to_hz(
+        np.linspace(_hz_to_mel(np.array(fmin_hz)), _hz_to_mel(np.array(fmax)), n_mels + 2)
+    )
     freqs = np.fft.rfftfreq(n_fft, 1.0 / sample_rate_hz)
     lower, centre, upper = edges[:-2, None], edges[1:-1, None], edges[2:, None]
     rising = (freqs[None, :] - lower) / np.maximum(centre - lower, 1e-9)
     falling = (upper - freqs[None, :]) / np.maximum(upper - centre, 1e-9)
     weights = np.maximum(0.0, np.minimum(rising, falling))
-    weights *= (2.0 / np.maximum(upper - lower, 1e-9))
+    weights *= 2.0 / np.maximum(upper - lower, 1e-9)
     return weights.astype(np.float32)

@@ -1,8 +1,8 @@
 """Priors written by people: BPM and key in file names and in embedded metadata.
 
-Sample packs name files like ``Loop_128_Am.wav``, ``140bpm``, ``F#min`` and often carry an ACID chunk
-(WAV) or ID3/Vorbis ``TBPM``/``TKEY`` tags. These are strong priors that the tempo and key analyzers
-weigh against the audio; every value keeps its :class:`~samplemind.domain.Source`.
+Sample packs name files like ``Loop_128_Am.wav``, ``140bpm``, ``F#min`` and often carry an ACID
+chunk (WAV) or ID3/Vorbis ``TBPM``/``TKEY`` tags. These are strong priors that the tempo and key
+analyzers weigh against the audio; every value keeps its :class:`~samplemind.domain.Source`.
 
 Example:
     >>> h = parse_filename("Loop_128_Am.wav")
@@ -31,14 +31,13 @@ MIN_BPM = 40.0
 MAX_BPM = 300.0
 
 _BPM_EXPLICIT = re.compile(
-    r"(?<![\d.])(\d{2,3}(?:\.\d{1,2})?)\s*[-_ ]?\s*bpm(?![a-z])|bpm\s*[-_ ]?\s*(\d{2,3}(?:\.\d{1,2})?)(?![\d.])",
+    r"(?<![\d.])(\d{2,3}(?:\.\d{1,2})?)\s*[-_ ]?\s*bpm(?![a-z])"  # "128bpm", "87.5 BPM"
+    r"|bpm\s*[-_ ]?\s*(\d{2,3}(?:\.\d{1,2})?)(?![\d.])",  # "BPM_95"
     re.IGNORECASE,
 )
 _SPLIT = re.compile(r"[\s_\-.()\[\]{},;+&]+")
 _BARE_NUMBER = re.compile(r"^\d{2,3}$")
-_KEY_TOKEN = re.compile(
-    r"^([A-G])(#|b|♯|♭|sharp|flat)?(m|min|minor|maj|major|M)?$"
-)
+_KEY_TOKEN = re.compile(r"^([A-G])(#|b|♯|♭|sharp|flat)?(m|min|minor|maj|major|M)?$")
 _MODE_WORD = {"major": Mode.MAJOR, "maj": Mode.MAJOR, "minor": Mode.MINOR, "min": Mode.MINOR}
 _ONE_SHOT_WORDS = frozenset({"oneshot", "one", "shot", "hit", "oneshots", "single", "os"})
 _LOOP_WORDS = frozenset({"loop", "loops", "lp", "groove", "beat"})
@@ -84,7 +83,9 @@ def _key_from_tokens(tokens: list[str]) -> MusicalKey | None:
             mode = Mode.MAJOR  # "Bb", "C#": an accidental makes a lone letter a key
         else:
             continue  # a lone capital letter ("Kick A") is too ambiguous
-        accidental = {"sharp": "#", "flat": "b", "♯": "#", "♭": "b"}.get(accidental or "", accidental or "")
+        accidental = {"sharp": "#", "flat": "b", "♯": "#", "♭": "b"}.get(
+            accidental or "", accidental or ""
+        )
         try:
             return MusicalKey(tonic=parse_pitch_class(letter + accidental), mode=mode)
         except ValueError:  # pragma: no cover - regex admits only valid letters

@@ -1,8 +1,9 @@
-"""Levels and loudness (BASIC): peak, true peak, RMS, BS.1770 integrated loudness, crest factor.
+"""Levels and loudness (BASIC): peak, true peak, RMS, BS.1770 integrated loudness, crest.
 
-Integrated loudness is ITU-R BS.1770-4 / EBU R128 (K-weighting, 400 ms blocks, -70 LUFS absolute and
--10 LU relative gates) from Essentia's ``LoudnessEBUR128``. Reference check (tests): a 997 Hz sine at
--23 dBFS on both channels of a stereo file reads -23.0 LUFS; a mono file counts as one channel.
+Integrated loudness is ITU-R BS.1770-4 / EBU R128 (K-weighting, 400 ms blocks, -70 LUFS
+absolute and -10 LU relative gates) from Essentia's ``LoudnessEBUR128``. Reference check (tests):
+a 997 Hz sine at -23 dBFS on both channels of a stereo file reads -23.0 LUFS, within 0.2 LU of
+pyloudnorm on shaped noise; a mono file counts as one channel.
 Signals shorter than one 400 ms block are measured over their whole length.
 True peak is the maximum of the signal upsampled 4x (BS.1770 Annex 2).
 """

@@ -52,7 +52,10 @@ def _track(
     if segment.size < frame:
         segment = np.pad(segment, (0, frame - segment.size))
     yin = es.PitchYinFFT(
-        frameSize=frame, sampleRate=float(sample_rate_hz), minFrequency=_MIN_HZ, maxFrequency=_MAX_HZ
+        frameSize=frame,
+        sampleRate=float(sample_rate_hz),
+        minFrequency=_MIN_HZ,
+        maxFrequency=_MAX_HZ,
     )
     window = es.Windowing(type="hann", size=frame)
     spectrum = es.Spectrum(size=frame)
@@ -76,7 +79,46 @@ def estimate_pitch(y: npt.NDArray[np.float32], sample_rate_hz: int) -> PitchEsti
             best = estimate
         if best is not None and best.confidence >= 0.6:
             break
+    if best is not None and _is_sub_octave(segment, sample_rate_hz, best.frequency_hz):
+        return _shift_octave(best)
     return best
+
+
+def _is_sub_octave(segment: npt.NDArray[np.float32], sample_rate_hz: int, f0_hz: float) -> bool:
+    """True when ``f0_hz`` has (almost) no energy at its odd partials: YIN chose a sub-octave.
+
+    A real fundamental has energy at f0 or 3 f0; a period-doubling error leaves only the even
+    partials (which are the true note's harmonics) with energy.
+    """
+    n = 8192
+    chunk = segment[: n * 4]
+    if chunk.size < n:
+        chunk = np.pad(chunk, (0, n - chunk.size))
+    frames = frame_signal(chunk, n, n // 2)
+    power = (np.abs(np.fft.rfft(frames * np.hanning(n), axis=1)) ** 2).mean(axis=0)
+    bin_hz = sample_rate_hz / n
+
+    def energy(multiple: int) -> float:
+        centre = f0_hz * multiple / bin_hz
+        if centre + 3 >= power.size:
+            return 0.0
+        lo, hi = int(centre) - 2, int(centre) + 3
+        return float(power[max(lo, 0) : hi].max())
+
+    odd = energy(1) + energy(3)
+    even = energy(2) + energy(4)
+    return even > 0 and odd < 0.01 * even
+
+
+def _shift_octave(estimate: PitchEstimate) -> PitchEstimate:
+    midi = estimate.midi + 12
+    return estimate.model_copy(
+        update={
+            "midi": midi,
+            "note": midi_to_note_name(midi),
+            "frequency_hz": round(estimate.frequency_hz * 2, 2),
+        }
+    )
 
 
 def _vote(

@@ -1,8 +1,8 @@
 """Decode any supported file into one :class:`AudioSignal`, never trusting its header.
 
-The header is checked before a single sample is read (sample rate, channels, declared length), and
-the data is then read in blocks under a hard cap on frames and bytes, so a 97-byte FLAC that declares
-2**36 frames, or a WAV that lies about its length, costs one typed error and no memory.
+The header is checked before a single sample is read (sample rate, channels, declared length),
+and the data is then read in blocks under a hard cap on frames and bytes, so a 97-byte FLAC that
+declares 2**36 frames, or a WAV that lies about its length, costs one typed error and no memory.
 """
 
 from __future__ import annotations
@@ -89,7 +89,8 @@ def _info(path: Path, handle: sf.SoundFile, settings: Settings) -> AudioInfo:
         )
     if declared_s > settings.max_duration_s:
         raise TooLongError(
-            f"{name}: {declared_s:.1f} s is longer than the limit of {settings.max_duration_s:.0f} s"
+            f"{name}: {declared_s:.1f} s is longer than the limit of "
+            f"{settings.max_duration_s:.0f} s"
         )
     return AudioInfo(
         format=str(handle.format),

@@ -11,7 +11,9 @@ from samplemind.audio.formats import is_supported
 __all__ = ["DEFAULT_IGNORE", "discover"]
 
 #: Folder names never descended into (besides hidden ones).
-DEFAULT_IGNORE: frozenset[str] = frozenset({"__MACOSX", "$RECYCLE.BIN", "System Volume Information"})
+DEFAULT_IGNORE: frozenset[str] = frozenset(
+    {"__MACOSX", "$RECYCLE.BIN", "System Volume Information"}
+)
 
 
 def discover(

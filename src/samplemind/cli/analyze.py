@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 
 import orjson
 import typer
@@ -38,10 +39,18 @@ class LevelChoice(StrEnum):
 
 
 def analyze(
-    paths: list[Path] = typer.Argument(..., help="Audio files or folders (searched recursively)."),
-    level: LevelChoice = typer.Option(LevelChoice.standard, "--level", "-l", help="Analysis depth."),
-    json_lines: bool = typer.Option(False, "--json", help="One JSON object per line per file."),
-    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes [all cores]."),
+    paths: Annotated[
+        list[Path], typer.Argument(help="Audio files or folders (searched recursively).")
+    ],
+    level: Annotated[
+        LevelChoice, typer.Option("--level", "-l", help="Analysis depth.")
+    ] = LevelChoice.standard,
+    json_lines: Annotated[
+        bool, typer.Option("--json", help="One JSON object per line per file.")
+    ] = False,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes [all cores].")
+    ] = None,
 ) -> None:
     """Analyze audio files: loudness, BPM, key, root note, timbre and more."""
     settings = Settings()
@@ -83,7 +92,9 @@ def analyze(
             out.print(_table(results, level))
         for outcome in sorted(failed, key=lambda o: o.path):
             assert outcome.error is not None
-            err.print(f"[red]✗[/] {outcome.path}: [bold]{outcome.error.code}[/] {outcome.error.message}")
+            err.print(
+                f"[red]✗[/] {outcome.path}: [bold]{outcome.error.code}[/] {outcome.error.message}"
+            )
         err.print(f"{len(outcomes) - len(failed)} analyzed, {len(failed)} failed")
     if failed:
         raise typer.Exit(1)
@@ -106,7 +117,9 @@ def _table(results: list[AnalysisResult], level: LevelChoice) -> Table:
         ("Root", "left"),
         ("Centroid", "right"),
     ):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+        # File names are data: fold long ones rather than cut them; numbers never wrap.
+        overflow = "fold" if column == "File" else "ellipsis"
+        table.add_column(column, justify=justify, overflow=overflow, no_wrap=column != "File")  # type: ignore[arg-type]
     common = Path(results[0].path).parent if len(results) == 1 else _common_parent(results)
     for r in results:
         loud = r.loudness

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -11,9 +12,11 @@ __all__ = ["demo"]
 
 
 def demo(
-    directory: Path = typer.Argument(..., help="Folder to create the demo library in."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing demo library."),
-    seed: int = typer.Option(7, "--seed", help="Random seed (same seed, same files)."),
+    directory: Annotated[Path, typer.Argument(help="Folder to create the demo library in.")],
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an existing demo library.")
+    ] = False,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same files).")] = 7,
 ) -> None:
     """Create a demo sample library (drums, bass, leads, loops with known BPM and key)."""
     from samplemind.demo import create_demo_library

@@ -1,6 +1,6 @@
 """Musical values: pitch classes, notes, keys and the Camelot wheel.
 
-Note names use sharps (``"F#"``, never ``"Gb"``) and scientific pitch notation with MIDI 60 = ``C4``.
+Note names use sharps (``"F#"``, never ``"Gb"``) and scientific pitch notation (MIDI 60 = C4).
 
 Example:
     >>> MusicalKey.parse("F#min").camelot
@@ -86,12 +86,12 @@ def note_name_to_midi(name: str) -> int:
 
 def hz_to_midi(frequency_hz: float) -> float:
     """Fractional MIDI number of a frequency (A4 = 440 Hz = 69)."""
-    return 69.0 + 12.0 * math.log2(frequency_hz / 440.0)
+    return 69.0 + 12.0 * float(math.log2(frequency_hz / 440.0))
 
 
 def midi_to_hz(midi: float) -> float:
     """Frequency in Hz of a (fractional) MIDI number."""
-    return 440.0 * 2.0 ** ((midi - 69.0) / 12.0)
+    return 440.0 * math.pow(2.0, (midi - 69.0) / 12.0)
 
 
 class MusicalKey(BaseModel):

@@ -1,0 +1,79 @@
+"""Levels and BS.1770 loudness against reference values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyloudnorm
+import pytest
+
+from samplemind.analysis.loudness import LoudnessAnalyzer, momentary_loudness
+from samplemind.analysis.silence import SilenceAnalyzer
+from samplemind.domain.analysis import Loudness, Silence
+from tests.analysis.helpers import make_signal, run
+from tests.signals import SR, noise, sine
+
+
+def _loudness(samples: np.ndarray) -> Loudness:
+    result = run(LoudnessAnalyzer(), samples)
+    assert isinstance(result, Loudness)
+    return result
+
+
+def test_ebu_reference_sine_reads_minus_23_lufs() -> None:
+    # EBU Tech 3341 case 1: 997 Hz at -23 dBFS on both channels of a stereo signal.
+    y = sine(997, 10.0, dbfs=-23.0)
+    result = _loudness(np.column_stack([y, y]))
+    assert result.loudness_lufs == pytest.approx(-23.0, abs=0.1)
+    assert result.peak_dbfs == pytest.approx(-23.0, abs=0.05)
+    assert result.crest_factor_db == pytest.approx(3.01, abs=0.05)
+
+
+def test_mono_counts_as_one_channel() -> None:
+    result = _loudness(sine(997, 5.0, dbfs=-23.0))
+    assert result.loudness_lufs == pytest.approx(-26.0, abs=0.1)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_matches_pyloudnorm_on_shaped_noise(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    y = noise(6.0, seed=seed, level=0.1) * np.repeat(rng.uniform(0.05, 1.0, 60), SR // 10)
+    stereo = np.column_stack([y, np.roll(y, 1000) * 0.5]).astype(np.float32)
+    reference = pyloudnorm.Meter(SR).integrated_loudness(stereo.astype(np.float64))
+    assert _loudness(stereo).loudness_lufs == pytest.approx(reference, abs=0.2)
+
+
+def test_true_peak_exceeds_sample_peak_between_samples() -> None:
+    # A sine at fs/4 sampled at 45 degrees never hits its crest: samples peak at -3 dB.
+    t = np.arange(SR) / SR
+    y = (0.9 * np.sin(2 * np.pi * (SR / 4) * t + np.pi / 4)).astype(np.float32)
+    result = _loudness(y)
+    assert result.peak_dbfs == pytest.approx(20 * np.log10(0.9 * np.sqrt(0.5)), abs=0.05)
+    assert result.true_peak_dbtp == pytest.approx(20 * np.log10(0.9), abs=0.3)
+
+
+def test_silence_has_no_loudness() -> None:
+    result = _loudness(np.zeros(SR, dtype=np.float32))
+    assert result.loudness_lufs is None
+    assert result.peak_dbfs <= -190
+    silence = run(SilenceAnalyzer(), np.zeros(SR, dtype=np.float32))
+    assert silence == Silence(is_silent=True, leading_silence_s=1.0, trailing_silence_s=1.0)
+
+
+def test_leading_and_trailing_silence() -> None:
+    y = np.concatenate([np.zeros(SR // 4), sine(440, 0.5), np.zeros(SR // 2)]).astype(np.float32)
+    result = run(SilenceAnalyzer(), y)
+    assert not result.is_silent
+    assert result.leading_silence_s == pytest.approx(0.25, abs=0.001)
+    assert result.trailing_silence_s == pytest.approx(0.5, abs=0.001)
+
+
+def test_short_hits_still_get_a_loudness() -> None:
+    assert _loudness(sine(200, 0.1, dbfs=-10)).loudness_lufs is not None
+
+
+def test_momentary_loudness_every_100_ms() -> None:
+    y = np.concatenate([sine(997, 2.0, dbfs=-40), sine(997, 2.0, dbfs=-20)])
+    values = momentary_loudness(make_signal(np.column_stack([y, y])))
+    assert len(values) == pytest.approx(40, abs=3)
+    assert values[5] == pytest.approx(-40, abs=0.5)
+    assert values[-3] == pytest.approx(-20, abs=0.5)
