@@ -95,8 +95,13 @@ class AnalysisContext:
     def power(self) -> npt.NDArray[np.float32]:
         """Power spectrogram ``(n_frames, FRAME // 2 + 1)``, Hann window."""
         window = np.hanning(FRAME).astype(np.float32)
-        spectrum = np.fft.rfft(self.frames * window, axis=1)
-        return (spectrum.real**2 + spectrum.imag**2).astype(np.float32)
+        frames = self.frames
+        power = np.empty((frames.shape[0], FRAME // 2 + 1), dtype=np.float32)
+        # In blocks: a full complex spectrogram of a 15-minute file would be ~1 GB at once.
+        for start in range(0, frames.shape[0], 4096):
+            spectrum = np.fft.rfft(frames[start : start + 4096] * window, axis=1)
+            power[start : start + 4096] = spectrum.real**2 + spectrum.imag**2
+        return power
 
     @cached_property
     def magnitude(self) -> npt.NDArray[np.float32]:

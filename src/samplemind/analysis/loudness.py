@@ -65,9 +65,9 @@ class LoudnessAnalyzer(Analyzer):
         signal = ctx.signal
         samples = signal.samples
         peak = float(np.max(np.abs(samples)))
-        rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64))))
-        upsampled = soxr.resample(samples, signal.sample_rate_hz, signal.sample_rate_hz * 4, "HQ")
-        true_peak = max(peak, float(np.max(np.abs(upsampled))))
+        energy = float(np.einsum("ij,ij->", samples, samples, dtype=np.float64))
+        rms = float(np.sqrt(energy / samples.size))
+        true_peak = max(peak, _true_peak(samples, signal.sample_rate_hz))
         return Loudness(
             peak_dbfs=round(_db(peak), 2),
             true_peak_dbtp=round(_db(true_peak), 2),
@@ -75,6 +75,22 @@ class LoudnessAnalyzer(Analyzer):
             loudness_lufs=_round(integrated_loudness(signal)),
             crest_factor_db=round(_db(peak) - _db(rms), 2) if rms > 0 else 0.0,
         )
+
+
+def _true_peak(samples: np.ndarray, sample_rate_hz: int) -> float:
+    """Peak of the signal oversampled 4x, streamed in blocks so memory stays flat."""
+    stream = soxr.ResampleStream(
+        sample_rate_hz, sample_rate_hz * 4, samples.shape[1], dtype="float32", quality="HQ"
+    )
+    block = 1 << 16
+    peak = 0.0
+    for start in range(0, samples.shape[0], block):
+        chunk = np.ascontiguousarray(samples[start : start + block])
+        last = start + block >= samples.shape[0]
+        out = stream.resample_chunk(chunk, last=last)
+        if out.size:
+            peak = max(peak, float(np.max(np.abs(out))))
+    return peak
 
 
 def _round(value: float | None) -> float | None:

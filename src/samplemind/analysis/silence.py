@@ -3,12 +3,38 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from samplemind.analysis.base import Analyzer
 from samplemind.analysis.context import SILENCE_DBFS, AnalysisContext
 from samplemind.domain.analysis import AnalysisLevel, Silence
 
 __all__ = ["SilenceAnalyzer"]
+
+_BLOCK = 1 << 15
+
+
+def _loud(chunk: npt.NDArray[np.float32], threshold: float) -> npt.NDArray[np.bool_]:
+    mask: npt.NDArray[np.bool_] = (np.abs(chunk) > threshold).any(axis=1)
+    return mask
+
+
+def _first_loud(samples: npt.NDArray[np.float32], threshold: float) -> int | None:
+    # Block by block from the start: most files are loud within milliseconds.
+    for start in range(0, samples.shape[0], _BLOCK):
+        mask = _loud(samples[start : start + _BLOCK], threshold)
+        if mask.any():
+            return start + int(np.argmax(mask))
+    return None
+
+
+def _last_loud(samples: npt.NDArray[np.float32], threshold: float) -> int:
+    for end in range(samples.shape[0], 0, -_BLOCK):
+        start = max(0, end - _BLOCK)
+        mask = _loud(samples[start:end], threshold)
+        if mask.any():
+            return end - 1 - int(np.argmax(mask[::-1]))
+    return 0
 
 
 class SilenceAnalyzer(Analyzer):
@@ -19,16 +45,17 @@ class SilenceAnalyzer(Analyzer):
     def analyze(self, ctx: AnalysisContext) -> Silence:
         signal = ctx.signal
         threshold = 10 ** (SILENCE_DBFS / 20)
-        loud = np.flatnonzero(np.max(np.abs(signal.samples), axis=1) > threshold)
         rate = signal.sample_rate_hz
-        if loud.size == 0:
+        first = _first_loud(signal.samples, threshold)
+        if first is None:
             return Silence(
                 is_silent=True,
                 leading_silence_s=signal.duration_s,
                 trailing_silence_s=signal.duration_s,
             )
+        last = _last_loud(signal.samples, threshold)
         return Silence(
             is_silent=False,
-            leading_silence_s=round(int(loud[0]) / rate, 4),
-            trailing_silence_s=round((signal.frames - 1 - int(loud[-1])) / rate, 4),
+            leading_silence_s=round(first / rate, 4),
+            trailing_silence_s=round((signal.frames - 1 - last) / rate, 4),
         )
