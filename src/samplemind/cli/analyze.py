@@ -55,7 +55,10 @@ def analyze(
     """Analyze audio files: loudness, BPM, key, root note, timbre and more."""
     settings = Settings()
     files = list(discover(paths))
-    out = Console(soft_wrap=True)
+    # Piped output has no width to honour: give the table room instead of folding paths.
+    out = Console()
+    if not out.is_terminal:
+        out = Console(width=160)
     err = Console(stderr=True)
     if not files:
         err.print("[yellow]no audio files found[/]")
