@@ -1,4 +1,4 @@
-"""``samplemind demo`` then ``samplemind analyze``: the `make run` path, checked against the truth."""
+"""`samplemind demo` then `samplemind analyze` (the `make run` path) against the truth."""
 
 from __future__ import annotations
 

@@ -82,13 +82,13 @@ class Chromagram:
         return fold_octaves(self.pitchgram[:, : _BASS_HIGH - MIDI_LOW] ** compress)
 
 
-def fold_octaves(pitchgram: F64) -> F64:
-    """Sum a ``(n, k)`` semitone grid starting at ``MIDI_LOW`` into ``(n, 12)`` pitch classes."""
+def fold_octaves(pitchgram: F64, *, start_midi: int = MIDI_LOW) -> F64:
+    """Sum a ``(n, k)`` semitone grid whose column 0 is ``start_midi`` into ``(n, 12)`` classes."""
     n, k = pitchgram.shape
     pad = (-k) % 12
     grid = np.pad(pitchgram, ((0, 0), (0, pad))).reshape(n, -1, 12).sum(axis=1)
-    # Column j of the grid is pitch class (MIDI_LOW + j) % 12; roll so column 0 is C.
-    return np.roll(grid, MIDI_LOW % 12, axis=1)
+    # Column j of the grid is pitch class (start_midi + j) % 12; roll so column 0 is C.
+    return np.roll(grid, start_midi % 12, axis=1)
 
 
 def _spectrum(y: FloatArray) -> npt.NDArray[np.float32]:
