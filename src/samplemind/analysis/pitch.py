@@ -23,12 +23,12 @@ from samplemind.domain.music import hz_to_midi, midi_to_note_name
 
 __all__ = ["PitchAnalyzer", "estimate_pitch"]
 
-_HOP = 512
+_HOP = 1024
 _MIN_HZ = 25.0
 _MAX_HZ = 4200.0
 _FRAME_CONFIDENCE = 0.6
 _MIN_CONFIDENCE = 0.35
-_MAX_SEGMENT_S = 2.0
+_MAX_SEGMENT_S = 1.5
 
 
 def _segment(y: npt.NDArray[np.float32], sample_rate_hz: int) -> npt.NDArray[np.float32]:
@@ -72,16 +72,24 @@ def estimate_pitch(y: npt.NDArray[np.float32], sample_rate_hz: int) -> PitchEsti
     segment = _segment(y, sample_rate_hz)
     if segment.size < int(0.03 * sample_rate_hz):
         return None
-    best: PitchEstimate | None = None
-    for frame in (4096, 8192):
-        estimate = _vote(*_track(segment, sample_rate_hz, frame))
-        if estimate is not None and (best is None or estimate.confidence > best.confidence):
-            best = estimate
-        if best is not None and best.confidence >= 0.6:
-            break
+    best = _vote(*_track(segment, sample_rate_hz, 4096))
+    if (best is None or best.confidence < 0.6) and _mostly_low(segment, sample_rate_hz):
+        # Below ~40 Hz a 93 ms frame holds too few periods: look again with twice the length.
+        retry = _vote(*_track(segment, sample_rate_hz, 8192))
+        if retry is not None and (best is None or retry.confidence > best.confidence):
+            best = retry
     if best is not None and _is_sub_octave(segment, sample_rate_hz, best.frequency_hz):
         return _shift_octave(best)
     return best
+
+
+def _mostly_low(segment: npt.NDArray[np.float32], sample_rate_hz: int) -> bool:
+    """True when most of the energy lies below 120 Hz (sub bass, 808s, low kicks)."""
+    chunk = segment[:16384]
+    power = np.abs(np.fft.rfft(chunk)) ** 2
+    cutoff = int(120.0 * chunk.size / sample_rate_hz)
+    total = float(power.sum())
+    return total > 0 and float(power[: cutoff + 1].sum()) > 0.5 * total
 
 
 def _is_sub_octave(segment: npt.NDArray[np.float32], sample_rate_hz: int, f0_hz: float) -> bool:
