@@ -7,12 +7,14 @@ outputs from ``ctx.outputs``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
+from samplemind.analysis.chroma import CHROMA_RATE_HZ, Chromagram, compute_chromagram
 from samplemind.analysis.hints import Hints, read_hints
 from samplemind.audio.signal import AudioSignal, FloatArray
 from samplemind.config import Settings
@@ -24,6 +26,8 @@ __all__ = ["AnalysisContext", "frame_signal"]
 FRAME = 2048
 HOP = 512
 SILENCE_DBFS = -60.0
+
+_T = TypeVar("_T")
 
 
 def frame_signal(y: FloatArray, frame: int, hop: int) -> npt.NDArray[np.float32]:
@@ -55,10 +59,23 @@ class AnalysisContext:
         self.frame = FRAME
         self.hop = HOP
         self.outputs: dict[str, Any] = {}
+        self._shared: dict[str, Any] = {}
 
     @property
     def path(self) -> str:
         return self.signal.path
+
+    def shared(self, key: str, compute: Callable[[AnalysisContext], _T]) -> _T:
+        """``compute(self)``, run at most once per file and kept under ``key``.
+
+        For an intermediate that belongs to one analyzer module but that others read too (the
+        tempo module's bar-grid fit gives the loop analyzer its ``bars``), without this module
+        importing analyzer code. ``key`` should name the owning module (``"tempo.fit"``).
+        """
+        if key not in self._shared:
+            self._shared[key] = compute(self)
+        value: _T = self._shared[key]
+        return value
 
     @cached_property
     def y(self) -> FloatArray:
@@ -69,6 +86,15 @@ class AnalysisContext:
     def hints(self) -> Hints:
         """BPM/key/loop priors from the file's tags and name."""
         return read_hints(self.signal.path)
+
+    @cached_property
+    def chromagram(self) -> Chromagram:
+        """Tuned semitone pitchgram and chroma from a 4096-point spectrum at 11025 Hz (93 ms hop).
+
+        Harmony needs 2.7 Hz bins to separate bass notes, which the shared spectrogram's 21.5 Hz
+        bins cannot; see :mod:`samplemind.analysis.chroma`.
+        """
+        return compute_chromagram(self.signal.mono_at(CHROMA_RATE_HZ))
 
     @property
     def duration_s(self) -> float:
