@@ -82,3 +82,19 @@ def test_momentary_loudness_every_100_ms() -> None:
     assert len(values) == pytest.approx(40, abs=3)
     assert values[5] == pytest.approx(-40, abs=0.5)
     assert values[-3] == pytest.approx(-20, abs=0.5)
+
+
+def test_true_peak_of_loud_blocks_equals_full_oversampling() -> None:
+    import soxr
+
+    from samplemind.analysis.loudness import _true_peak
+
+    rng = np.random.default_rng(5)
+    # Hits of different levels scattered over 3 s: only the loudest blocks get oversampled.
+    y = np.zeros((3 * SR, 2), dtype=np.float32)
+    for start, gain in zip(
+        rng.integers(0, 3 * SR - 4000, 12), rng.uniform(0.1, 0.9, 12), strict=True
+    ):
+        y[start : start + 4000] += (noise(4000 / SR, seed=int(start)) * gain)[:, None]
+    full = float(np.max(np.abs(soxr.resample(y, SR, 4 * SR, "HQ"))))
+    assert _true_peak(y, SR) == pytest.approx(full, rel=1e-5)
