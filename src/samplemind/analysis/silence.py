@@ -15,8 +15,7 @@ _BLOCK = 1 << 15
 
 
 def _loud(chunk: npt.NDArray[np.float32], threshold: float) -> npt.NDArray[np.bool_]:
-    mask: npt.NDArray[np.bool_] = (np.abs(chunk) > threshold).any(axis=1)
-    return mask
+    return np.asarray((np.abs(chunk) > threshold).any(axis=1), dtype=np.bool_)
 
 
 def _first_loud(samples: npt.NDArray[np.float32], threshold: float) -> int | None:
