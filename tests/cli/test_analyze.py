@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import jsonschema
+import numpy as np
 import pytest
 
 from samplemind.cli.main import main
@@ -122,3 +123,26 @@ def test_python_m_entry_point_streams_json(library: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     [record] = _lines(proc.stdout)
     assert record["root_note"] == "A1"
+
+
+def test_detailed_chord_loop_has_chords_beats_and_key(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from tests.signals import SR, chord
+
+    # I-V-vi-IV in C major, one chord per bar at 120 BPM: 4 bars, cut on the bar line.
+    bar = 2.0
+    y = np.concatenate(
+        [
+            chord(c, bar, decay=0.3)
+            for c in ([48, 60, 64, 67], [43, 59, 62, 67], [45, 60, 64, 69], [41, 60, 65, 69])
+        ]
+    )
+    path = write(tmp_path / "groove.wav", y[: int(4 * bar * SR)])
+    assert main(["analyze", str(path), "--json", "--level", "detailed"]) == 0
+    [record] = _lines(capfd.readouterr().out)
+    rhythm = record["rhythm"]
+    assert isinstance(rhythm, dict)
+    assert [c["label"][:2].rstrip("m7") for c in rhythm["chords"]][:4] == ["C", "G", "A", "F"]
+    assert record["key"] == "C major"
+    assert len(rhythm["key_changes"]) == 1

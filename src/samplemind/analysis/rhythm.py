@@ -22,16 +22,15 @@ from scipy.signal import find_peaks
 
 from samplemind.analysis.base import Analyzer
 from samplemind.analysis.context import AnalysisContext
+from samplemind.analysis.key import chord_sequence, key_changes
 from samplemind.analysis.loudness import momentary_loudness
 from samplemind.analysis.tempo import TempoFit, fit_tempo, onset_novelty
-from samplemind.domain.analysis import AnalysisLevel, LoopEstimate, Rhythm, TempoEstimate, TimedKey
+from samplemind.domain.analysis import AnalysisLevel, LoopEstimate, Rhythm, TempoEstimate
 
 __all__ = [
     "BEATS_PER_BAR",
     "RhythmAnalyzer",
     "beat_grid",
-    "chords",
-    "key_changes",
     "onset_times",
 ]
 
@@ -138,23 +137,13 @@ def _downbeat(ctx: AnalysisContext, first_beat_s: float, period_s: float) -> flo
     return best
 
 
-def key_changes(ctx: AnalysisContext) -> list[TimedKey]:
-    """Key changes over time (filled by the key analysis; empty for now)."""
-    return []
-
-
-def chords(ctx: AnalysisContext) -> list[TimedKey]:
-    """Chord labels over time (filled by the key analysis; empty for now)."""
-    return []
-
-
 class RhythmAnalyzer(Analyzer):
     """Beats and downbeats of loops, onsets and momentary loudness of everything."""
 
     name = "rhythm"
-    version = 1
+    version = 2
     level = AnalysisLevel.DETAILED
-    after = ("tempo", "loop")
+    after = ("tempo", "loop", "key")
 
     def analyze(self, ctx: AnalysisContext) -> Rhythm:
         beats: list[float] = []
@@ -170,6 +159,6 @@ class RhythmAnalyzer(Analyzer):
             downbeats_s=downbeats,
             onsets_s=onset_times(ctx),
             key_changes=key_changes(ctx),
-            chords=chords(ctx),
+            chords=chord_sequence(ctx),
             loudness_momentary_lufs=momentary_loudness(ctx.signal),
         )
