@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
+import scipy.fft
 
 from samplemind.analysis.chroma import CHROMA_RATE_HZ, Chromagram, compute_chromagram
 from samplemind.analysis.hints import Hints, read_hints
@@ -125,7 +126,7 @@ class AnalysisContext:
         power = np.empty((frames.shape[0], FRAME // 2 + 1), dtype=np.float32)
         # In blocks: a full complex spectrogram of a 15-minute file would be ~1 GB at once.
         for start in range(0, frames.shape[0], 4096):
-            spectrum = np.fft.rfft(frames[start : start + 4096] * window, axis=1)
+            spectrum = scipy.fft.rfft(frames[start : start + 4096] * window, axis=1)
             power[start : start + 4096] = spectrum.real**2 + spectrum.imag**2
         return power
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
+import scipy.fft
 
 from samplemind.analysis._essentia import es
 from samplemind.analysis.base import Analyzer
@@ -86,7 +87,7 @@ def estimate_pitch(y: npt.NDArray[np.float32], sample_rate_hz: int) -> PitchEsti
 def _mostly_low(segment: npt.NDArray[np.float32], sample_rate_hz: int) -> bool:
     """True when most of the energy lies below 120 Hz (sub bass, 808s, low kicks)."""
     chunk = segment[:16384]
-    power = np.abs(np.fft.rfft(chunk)) ** 2
+    power = np.abs(scipy.fft.rfft(chunk)) ** 2
     cutoff = int(120.0 * chunk.size / sample_rate_hz)
     total = float(power.sum())
     return total > 0 and float(power[: cutoff + 1].sum()) > 0.5 * total
@@ -103,7 +104,7 @@ def _is_sub_octave(segment: npt.NDArray[np.float32], sample_rate_hz: int, f0_hz:
     if chunk.size < n:
         chunk = np.pad(chunk, (0, n - chunk.size))
     frames = frame_signal(chunk, n, n // 2)
-    power = (np.abs(np.fft.rfft(frames * np.hanning(n), axis=1)) ** 2).mean(axis=0)
+    power = (np.abs(scipy.fft.rfft(frames * np.hanning(n), axis=1)) ** 2).mean(axis=0)
     bin_hz = sample_rate_hz / n
 
     def energy(multiple: int) -> float:

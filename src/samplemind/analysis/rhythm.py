@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
+import scipy.fft
 from scipy.ndimage import uniform_filter1d
 from scipy.signal import find_peaks
 
@@ -87,7 +88,7 @@ def _onset_strength(ctx: AnalysisContext) -> F64:
     head = np.zeros(ctx.frame, dtype=np.float64)
     first = ctx.y[:half]
     head[half : half + first.shape[0]] = first
-    head_mel = np.abs(np.fft.rfft(head * np.hanning(ctx.frame))) @ ctx.mel_filterbank.T
+    head_mel = np.abs(scipy.fft.rfft(head * np.hanning(ctx.frame))) @ ctx.mel_filterbank.T
     reference = max(float(mel.max()), float(head_mel.max()), 1e-12)
     levels = np.log1p(100.0 * mel / reference)
     head_level = np.log1p(100.0 * head_mel / reference)

