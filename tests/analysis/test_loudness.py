@@ -98,3 +98,16 @@ def test_true_peak_of_loud_blocks_equals_full_oversampling() -> None:
         y[start : start + 4000] += (noise(4000 / SR, seed=int(start)) * gain)[:, None]
     full = float(np.max(np.abs(soxr.resample(y, SR, 4 * SR, "HQ"))))
     assert _true_peak(y, SR) == pytest.approx(full, rel=1e-5)
+
+
+@pytest.mark.parametrize(
+    "segments",
+    [
+        [(-36, 10), (-23, 60), (-36, 10)],  # EBU Tech 3341 case 3: relative gate
+        [(-72, 10), (-36, 10), (-23, 60), (-36, 10), (-72, 10)],  # case 4: absolute gate too
+        [(-26, 20), (-20, 20.1), (-26, 20)],  # case 5
+    ],
+)
+def test_ebu_tech_3341_gating_cases_read_minus_23(segments: list[tuple[float, float]]) -> None:
+    y = np.concatenate([sine(997, seconds, dbfs=dbfs) for dbfs, seconds in segments])
+    assert _loudness(np.column_stack([y, y])).loudness_lufs == pytest.approx(-23.0, abs=0.1)
