@@ -58,3 +58,16 @@ def test_attack_transient_does_not_decide_the_note() -> None:
     estimate = run(PitchAnalyzer(), y)
     assert estimate is not None
     assert estimate.note == "E2"
+
+
+def test_808_settles_on_its_note_despite_the_sweep() -> None:
+    # A sine swept from three times F#1 down to F#1 (30 ms time constant), decaying slowly.
+    t = np.arange(int(2.5 * SR)) / SR
+    f = 440 * 2 ** ((30 - 69) / 12)
+    frequency = f + 2 * f * np.exp(-t / 0.03)
+    phase = 2 * np.pi * np.cumsum(frequency) / SR
+    y = (np.tanh(1.8 * np.sin(phase) * np.exp(-t / 0.45)) * 0.8).astype(np.float32)
+    estimate = run(PitchAnalyzer(), y)
+    assert estimate is not None
+    assert estimate.note == "F#1"
+    assert abs(estimate.cents) < 30

@@ -30,6 +30,7 @@ _MAX_HZ = 4200.0
 _FRAME_CONFIDENCE = 0.6
 _MIN_CONFIDENCE = 0.35
 _MAX_SEGMENT_S = 1.5
+_LONG_FRAME_BELOW_MIDI = 40  # E2, 82 Hz: fewer than 8 periods in a 4096-sample frame
 
 
 def _segment(y: npt.NDArray[np.float32], sample_rate_hz: int) -> npt.NDArray[np.float32]:
@@ -74,10 +75,13 @@ def estimate_pitch(y: npt.NDArray[np.float32], sample_rate_hz: int) -> PitchEsti
     if segment.size < int(0.03 * sample_rate_hz):
         return None
     best = _vote(*_track(segment, sample_rate_hz, 4096))
-    if (best is None or best.confidence < 0.6) and _mostly_low(segment, sample_rate_hz):
-        # Below ~40 Hz a 93 ms frame holds too few periods: look again with twice the length.
+    uncertain = best is None or best.confidence < 0.6
+    low = best is not None and best.midi < _LONG_FRAME_BELOW_MIDI
+    if (uncertain or low) and _mostly_low(segment, sample_rate_hz):
+        # A 93 ms frame holds too few periods of a sub-bass note: YIN-FFT reads it uncertain or
+        # sharp (an 808 on F#1 reads +1.4 semitones). Twice the length settles both.
         retry = _vote(*_track(segment, sample_rate_hz, 8192))
-        if retry is not None and (best is None or retry.confidence > best.confidence):
+        if retry is not None and (low or best is None or retry.confidence > best.confidence):
             best = retry
     if best is not None and _is_sub_octave(segment, sample_rate_hz, best.frequency_hz):
         return _shift_octave(best)
