@@ -84,8 +84,48 @@ def estimate_pitch(y: npt.NDArray[np.float32], sample_rate_hz: int) -> PitchEsti
         if retry is not None and (low or best is None or retry.confidence > best.confidence):
             best = retry
     if best is not None and _is_sub_octave(segment, sample_rate_hz, best.frequency_hz):
-        return _shift_octave(best)
-    return best
+        best = _shift_octave(best)
+    return None if best is None else _refine(segment, sample_rate_hz, best)
+
+
+def _refine(
+    segment: npt.NDArray[np.float32], sample_rate_hz: int, estimate: PitchEstimate
+) -> PitchEstimate:
+    """Sharpen the frequency with the segment's autocorrelation.
+
+    YIN-FFT is right about the note but can be tens of cents off on sub-bass (an F#1 reads
+    +37 cents). The autocorrelation peak near ``k`` periods (``k`` chosen so the lag is about
+    1000 samples), parabolically interpolated, measures the period to a fraction of a sample.
+    """
+    period = sample_rate_hz / estimate.frequency_hz
+    periods = max(1, round(1000 / period))
+    lag = period * periods
+    # The last two thirds: where a gliding pitch has settled (and still loud enough to measure).
+    settled = segment[segment.size // 3 :]
+    segment = settled if settled.size >= 4 * lag else segment
+    if segment.size < 2 * lag + 2:
+        return estimate
+    n = 1 << int(np.ceil(np.log2(2 * segment.size)))
+    spectrum = scipy.fft.rfft(segment.astype(np.float64), n)
+    acf = scipy.fft.irfft(spectrum.real**2 + spectrum.imag**2, n)[: int(lag * 1.05) + 2]
+    acf /= np.arange(segment.size, segment.size - acf.size, -1)  # unbiased: fewer overlaps
+    lo, hi = int(lag * 0.97), min(int(lag * 1.03) + 1, acf.size - 2)
+    if hi <= lo:
+        return estimate
+    peak = lo + int(np.argmax(acf[lo : hi + 1]))
+    a, b, c = acf[peak - 1], acf[peak], acf[peak + 1]
+    denominator = a - 2 * b + c
+    offset = 0.5 * (a - c) / denominator if denominator < 0 else 0.0
+    frequency = float(sample_rate_hz * periods / (peak + offset))
+    exact = hz_to_midi(frequency)
+    if round(exact) != estimate.midi:
+        return estimate  # the refinement may sharpen the note, never change it
+    return estimate.model_copy(
+        update={
+            "cents": round((exact - estimate.midi) * 100.0, 1),
+            "frequency_hz": round(frequency, 2),
+        }
+    )
 
 
 def _mostly_low(segment: npt.NDArray[np.float32], sample_rate_hz: int) -> bool:
@@ -151,7 +191,9 @@ def _vote(
     confidence = float(np.clip(coverage**0.5 * agreement * weights[agree].mean(), 0.0, 1.0))
     if confidence < _MIN_CONFIDENCE:
         return None
-    frequency = float(np.exp(np.average(np.log(pitches[voiced][agree]), weights=weights[agree])))
+    # The median, not the mean: a pitch that glides into place (808s, plucked strings going
+    # flat-to-true) should read where it settles, not where it started.
+    frequency = float(np.median(pitches[voiced][agree]))
     exact = hz_to_midi(frequency)
     nearest = round(exact)
     return PitchEstimate(
