@@ -10,7 +10,7 @@ endif
 RUN := $(UV) run --frozen
 DEMO_DIR ?= demo-library
 
-.PHONY: help setup run test lint typecheck contracts pytest bench corpus clean
+.PHONY: help setup run test lint typecheck contracts pytest bench clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -40,9 +40,14 @@ pytest: setup  ## the test suite with coverage (fails under 89% of src/)
 
 test: lint typecheck contracts pytest  ## everything CI runs
 
-bench: setup  ## accuracy and speed against librosa and plain Essentia (needs fluidsynth)
-	$(RUN) python -m benchmarks.corpus /tmp/samplemind-corpus --size full --split val
-	$(RUN) python -m benchmarks.accuracy /tmp/samplemind-corpus
+BENCH_DIR ?= /tmp/samplemind-bench
+bench: setup  ## accuracy and speed vs librosa and plain Essentia on rendered dev + val corpora
+	@command -v fluidsynth >/dev/null || { echo "make bench renders MIDI: apt-get install fluidsynth \
+		fluid-soundfont-gm timgm6mb-soundfont freepats timidity"; exit 1; }
+	test -f $(BENCH_DIR)/dev/truth.csv || $(RUN) python -m benchmarks.corpus $(BENCH_DIR)/dev --size full --split dev
+	test -f $(BENCH_DIR)/val/truth.csv || $(RUN) python -m benchmarks.corpus $(BENCH_DIR)/val --size full --split val
+	$(RUN) python -m benchmarks.accuracy $(BENCH_DIR)/dev
+	$(RUN) python -m benchmarks.accuracy $(BENCH_DIR)/val
 
 clean:
 	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache .coverage .coverage.* $(DEMO_DIR)
