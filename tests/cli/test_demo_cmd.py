@@ -50,3 +50,33 @@ def test_demo_refuses_a_foreign_folder(tmp_path: Path, capfd: pytest.CaptureFixt
     assert main(["demo", str(tmp_path)]) == 2
     assert "error:" in capfd.readouterr().err
     assert (tmp_path / "my-song.wav").read_bytes() == b"precious"
+
+
+def test_loops_get_their_bpm_and_key(demo: tuple[list[DemoSample], Records]) -> None:
+    manifest, records = demo
+    loops = [s for s in manifest if s.kind == "loop"]
+    assert any(s.path.stem in {"Groove_Dusty", "Chords_Mellow"} for s in loops)  # unnamed ones
+    for sample in loops:
+        record = records[sample.path]
+        assert record["is_loop"] is True, sample.path.name
+        assert record["bpm"] == sample.bpm, sample.path.name
+        assert record["bars"] == sample.bars, sample.path.name
+        expected_key = None
+        if sample.key is not None:
+            from samplemind.domain.music import MusicalKey
+
+            expected_key = MusicalKey.parse(sample.key).name
+        assert record["key"] == expected_key, sample.path.name
+    unnamed = {
+        s.path.stem: records[s.path]
+        for s in loops
+        if s.path.stem in {"Groove_Dusty", "Chords_Mellow"}
+    }
+    assert all(r["bpm_source"] in {"duration", "audio"} for r in unnamed.values())
+
+
+def test_one_shots_are_not_loops(demo: tuple[list[DemoSample], Records]) -> None:
+    manifest, records = demo
+    for sample in (s for s in manifest if s.kind == "oneshot"):
+        assert records[sample.path]["is_loop"] is False, sample.path.name
+        assert records[sample.path]["bpm"] is None, sample.path.name
