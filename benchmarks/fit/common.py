@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -12,9 +14,10 @@ from samplemind.analysis.context import AnalysisContext
 from samplemind.audio.decode import decode
 from samplemind.audio.signal import AudioSignal
 from samplemind.config import Settings
-from samplemind.domain.analysis import AnalysisLevel, AudioInfo
+from samplemind.domain.analysis import AnalysisLevel
 
 SR = 44100
+T = TypeVar("T")
 
 
 def truth_rows(corpus: Path) -> list[dict[str, str]]:
@@ -39,20 +42,26 @@ def corpus_contexts(
 
 
 def memory_context(samples: np.ndarray, sr: int = SR) -> AnalysisContext:
-    """A DETAILED context of an in-memory mono signal (as ``tests.analysis.helpers.context``)."""
-    data = samples.astype(np.float32)[:, None]
-    info = AudioInfo(
-        format="WAV",
-        subtype="FLOAT",
-        bit_depth=32,
-        sample_rate_hz=sr,
-        channels=1,
-        frames=data.shape[0],
-        duration_s=data.shape[0] / sr,
-        file_size_bytes=data.nbytes,
-    )
-    signal = AudioSignal("mem.wav", data, sr, info)
+    """A DETAILED context of an in-memory mono signal."""
+    signal = AudioSignal.from_array(samples, sr, path="mem.wav")
     return AnalysisContext(signal, level=AnalysisLevel.DETAILED, settings=Settings())
+
+
+def corpus_arguments(doc: str | None) -> argparse.ArgumentParser:
+    """The command line every fitting script shares: training corpora and ``--eval`` ones."""
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
+    parser.add_argument("corpora", nargs="+", type=Path, help="training corpora")
+    parser.add_argument("--eval", nargs="*", type=Path, default=[], help="check-only corpora")
+    return parser
+
+
+def load_corpora(
+    args: argparse.Namespace, examples: Callable[[Path], list[T]]
+) -> tuple[dict[str, list[T]], dict[str, list[T]], list[T]]:
+    """``(training by corpus, checks by corpus, all training examples)``."""
+    train = {c.name: examples(c) for c in args.corpora}
+    checks = {c.name: examples(c) for c in args.eval}
+    return train, checks, [e for corpus in train.values() for e in corpus]
 
 
 def fmt(values: np.ndarray, decimals: int) -> str:

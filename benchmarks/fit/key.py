@@ -23,7 +23,6 @@ the rest, single-harmonic-series share at most 0.75) and how the gate sorted eac
 
 from __future__ import annotations
 
-import argparse
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +31,7 @@ from unittest import mock
 import numpy as np
 from scipy.optimize import minimize
 
-from benchmarks.fit.common import corpus_contexts
+from benchmarks.fit.common import corpus_arguments, corpus_contexts, load_corpora
 from benchmarks.metrics import mirex_key_score
 from samplemind.analysis import key
 from samplemind.analysis.chroma import Chromagram
@@ -153,14 +152,10 @@ def report(name: str, examples: list[Example], w: np.ndarray, v: np.ndarray) -> 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("corpora", nargs="+", type=Path, help="training corpora")
-    parser.add_argument("--eval", nargs="*", type=Path, default=[], help="check-only corpora")
+    parser = corpus_arguments(__doc__)
     args = parser.parse_args()
 
-    train = {c.name: corpus_examples(c) for c in args.corpora}
-    checks = {c.name: corpus_examples(c) for c in args.eval}
-    everything = [e for examples in train.values() for e in examples]
+    train, checks, everything = load_corpora(args, corpus_examples)
     n_key = sum(is_key_example(e) for e in everything)
     print(f"training: {len(everything)} files from {len(train)} corpora ({n_key} key loops)")
 

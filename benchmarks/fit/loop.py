@@ -19,7 +19,6 @@ weights (no file-name hints: ``benchmarks.corpus`` names are neutral).
 
 from __future__ import annotations
 
-import argparse
 import math
 from pathlib import Path
 from unittest import mock
@@ -27,7 +26,7 @@ from unittest import mock
 import numpy as np
 from scipy.optimize import minimize
 
-from benchmarks.fit.common import corpus_contexts
+from benchmarks.fit.common import corpus_arguments, corpus_contexts, load_corpora
 from samplemind.analysis import loop
 from samplemind.analysis.loop import LoopFeatures, loop_features, loop_log_odds
 
@@ -76,14 +75,10 @@ def analyzer_accuracy(w: np.ndarray, examples: list[Example]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("corpora", nargs="+", type=Path, help="training corpora")
-    parser.add_argument("--eval", nargs="*", type=Path, default=[], help="check-only corpora")
+    parser = corpus_arguments(__doc__)
     args = parser.parse_args()
 
-    train = {c.name: corpus_examples(c) for c in args.corpora}
-    checks = {c.name: corpus_examples(c) for c in args.eval}
-    everything = [e for examples in train.values() for e in examples]
+    train, checks, everything = load_corpora(args, corpus_examples)
     print(f"training: {len(everything)} files from {len(train)} corpora")
 
     if len(train) > 1:

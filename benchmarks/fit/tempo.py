@@ -21,14 +21,20 @@ bar count correct) on every corpus.
 
 from __future__ import annotations
 
-import argparse
 import random
 from pathlib import Path
 
 import numpy as np
 from scipy.optimize import minimize
 
-from benchmarks.fit.common import SR, corpus_contexts, fmt, memory_context
+from benchmarks.fit.common import (
+    SR,
+    corpus_arguments,
+    corpus_contexts,
+    fmt,
+    load_corpora,
+    memory_context,
+)
 from samplemind.analysis import tempo
 from samplemind.analysis.context import AnalysisContext
 
@@ -134,16 +140,12 @@ def literal(w: np.ndarray) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("corpora", nargs="+", type=Path, help="training corpora")
-    parser.add_argument("--eval", nargs="*", type=Path, default=[], help="check-only corpora")
+    parser = corpus_arguments(__doc__)
     parser.add_argument("--no-cv", action="store_true", help="skip leave-one-corpus-out")
     args = parser.parse_args()
 
-    train = {c.name: corpus_examples(c) for c in args.corpora}
-    checks = {c.name: corpus_examples(c) for c in args.eval}
+    train, checks, everything = load_corpora(args, corpus_examples)
     augment, held_out_clicks = click_examples(80, 0), click_examples(60, 1)
-    everything = [e for examples in train.values() for e in examples]
     print(f"training: {len(everything)} loops from {len(train)} corpora + {len(augment)} clicks")
 
     if not args.no_cv and len(train) > 1:

@@ -10,25 +10,12 @@ from samplemind.analysis.base import Analyzer
 from samplemind.analysis.context import AnalysisContext
 from samplemind.audio.signal import AudioSignal
 from samplemind.config import Settings
-from samplemind.domain.analysis import AnalysisLevel, AudioInfo
+from samplemind.domain.analysis import AnalysisLevel
 from tests.signals import SR
 
 
 def make_signal(samples: np.ndarray, *, sr: int = SR, path: str = "mem.wav") -> AudioSignal:
-    data = samples.astype(np.float32)
-    if data.ndim == 1:
-        data = data[:, None]
-    info = AudioInfo(
-        format="WAV",
-        subtype="FLOAT",
-        bit_depth=32,
-        sample_rate_hz=sr,
-        channels=data.shape[1],
-        frames=data.shape[0],
-        duration_s=data.shape[0] / sr,
-        file_size_bytes=data.nbytes,
-    )
-    return AudioSignal(path, data, sr, info)
+    return AudioSignal.from_array(samples, sr, path=path)
 
 
 def context(

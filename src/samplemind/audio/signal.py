@@ -30,6 +30,31 @@ class AudioSignal:
     info: AudioInfo
     _cache: dict[Any, FloatArray] = field(default_factory=dict, repr=False, compare=False)
 
+    @classmethod
+    def from_array(
+        cls, samples: npt.ArrayLike, sample_rate_hz: int, *, path: str = "memory"
+    ) -> AudioSignal:
+        """A signal from samples already in memory (mono ``(frames,)`` or ``(frames, channels)``).
+
+        Example:
+            >>> AudioSignal.from_array(np.zeros(4410), 44100).info.duration_s
+            0.1
+        """
+        data = np.asarray(samples, dtype=np.float32)
+        if data.ndim == 1:
+            data = data[:, None]
+        info = AudioInfo(
+            format="RAW",
+            subtype="FLOAT",
+            bit_depth=32,
+            sample_rate_hz=sample_rate_hz,
+            channels=int(data.shape[1]),
+            frames=int(data.shape[0]),
+            duration_s=data.shape[0] / sample_rate_hz,
+            file_size_bytes=data.nbytes,
+        )
+        return cls(path, np.ascontiguousarray(data), sample_rate_hz, info)
+
     @property
     def frames(self) -> int:
         return int(self.samples.shape[0])
