@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
@@ -55,6 +56,40 @@ class Settings(BaseSettings):
     jobs: int | None = Field(None, ge=1, description="Worker processes; None means all cores.")
     worker_timeout_s: float = Field(120.0, gt=0, description="Per-file time limit.")
     worker_memory_mb: int = Field(3_072, ge=256, description="Per-worker address-space limit.")
+
+    # Library storage. None means files under ``data_dir``.
+    data_dir: Path | None = Field(
+        None, description="Where the library lives; None: the user data dir (platformdirs)."
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db; "
+        "None: SQLite file library.db in data_dir.",
+    )
+    chroma_url: str | None = Field(
+        None, description="ChromaDB server (http://host:8000); None: embedded, in data_dir/chroma."
+    )
+    vector_backend: Literal["chroma", "memory"] = Field(
+        "chroma", description="Similarity index backend."
+    )
+    scan_ignore: list[str] = Field(
+        default_factory=lambda: ["__MACOSX", "$RECYCLE.BIN", "System Volume Information"],
+        description="Folder names never scanned (hidden folders are always skipped).",
+    )
+
+    def resolved_data_dir(self) -> Path:
+        """``data_dir``, or the platform's user data directory for samplemind."""
+        if self.data_dir is not None:
+            return self.data_dir.expanduser()
+        from platformdirs import user_data_path
+
+        return user_data_path("samplemind", appauthor=False)
+
+    def resolved_database_url(self) -> str:
+        """``database_url``, or ``sqlite:///<data dir>/library.db``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.resolved_data_dir() / 'library.db'}"
 
     @classmethod
     def settings_customise_sources(

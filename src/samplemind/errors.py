@@ -14,6 +14,16 @@ delivery layer (the CLI's ``main()``)::
     │   ├── HeaderLimitError           code="absurd_header" header declares impossible facts
     │   └── TooLongError               code="too_long"      longer than the configured limit
     ├── AnalysisError                  code="analysis_error" an analyzer failed on valid audio
+    ├── QuerySyntaxError               code="query_syntax"  a search query that does not parse
+    ├── NotFoundError                  code="not_found"     a library record that does not exist
+    │   ├── SampleNotFoundError        code="sample_not_found"
+    │   └── CollectionNotFoundError    code="collection_not_found"
+    ├── ConflictError                  code="conflict"      the record already exists
+    │   ├── DuplicatePathError         code="duplicate_path"
+    │   └── DuplicateCollectionError   code="duplicate_collection"
+    ├── StorageError                   code="storage"       the database failed
+    │   └── StorageUnavailableError    code="storage_unavailable" unreachable, locked, or gone
+    ├── VectorIndexError               code="vector_index"  the similarity index failed
     └── WorkerError                    code="worker"        the isolated worker died or timed out
         ├── WorkerTimeoutError         code="timeout"
         └── WorkerCrashError           code="worker_crash"  killed, e.g. by its memory limit
@@ -29,13 +39,23 @@ __all__ = [
     "AnalysisError",
     "AudioError",
     "AudioNotFoundError",
+    "CollectionNotFoundError",
+    "ConflictError",
     "ConfigError",
     "DecodeError",
+    "DuplicateCollectionError",
+    "DuplicatePathError",
     "EmptyAudioError",
     "HeaderLimitError",
+    "NotFoundError",
+    "QuerySyntaxError",
     "SampleMindError",
+    "SampleNotFoundError",
+    "StorageError",
+    "StorageUnavailableError",
     "TooLongError",
     "UnsupportedFormatError",
+    "VectorIndexError",
     "WorkerCrashError",
     "WorkerError",
     "WorkerTimeoutError",
@@ -126,3 +146,68 @@ class WorkerCrashError(WorkerError):
     """The worker process died (for example at its memory limit)."""
 
     code = "worker_crash"
+
+
+class QuerySyntaxError(SampleMindError):
+    """A search query that does not parse; ``position`` points at the bad token."""
+
+    code = "query_syntax"
+
+    def __init__(self, message: str, *, query: str = "", position: int = 0, length: int = 1):
+        super().__init__(message)
+        self.query = query
+        self.position = position
+        self.length = max(1, length)
+
+    def pointer(self) -> str:
+        """The query and a caret line under the bad token, for terminals."""
+        return f"{self.query}\n{' ' * self.position}{'^' * self.length}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {**super().to_dict(), "position": str(self.position)}
+
+
+class NotFoundError(SampleMindError):
+    """A library record that does not exist."""
+
+    code = "not_found"
+
+
+class SampleNotFoundError(NotFoundError):
+    code = "sample_not_found"
+
+
+class CollectionNotFoundError(NotFoundError):
+    code = "collection_not_found"
+
+
+class ConflictError(SampleMindError):
+    """The record already exists."""
+
+    code = "conflict"
+
+
+class DuplicatePathError(ConflictError):
+    code = "duplicate_path"
+
+
+class DuplicateCollectionError(ConflictError):
+    code = "duplicate_collection"
+
+
+class StorageError(SampleMindError):
+    """The database failed."""
+
+    code = "storage"
+
+
+class StorageUnavailableError(StorageError):
+    """The database is unreachable, locked or gone."""
+
+    code = "storage_unavailable"
+
+
+class VectorIndexError(SampleMindError):
+    """The similarity index failed."""
+
+    code = "vector_index"
