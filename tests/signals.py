@@ -62,5 +62,7 @@ def chord(midis: list[int], duration_s: float, *, sr: int = SR, decay: float = 0
 
 
 def write(path: Path, samples: Array, *, sr: int = SR, **kwargs: str) -> Path:
+    """Write ``samples`` to ``path`` (parent folders created)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     sf.write(path, samples, sr, **kwargs)
     return path

@@ -1,8 +1,9 @@
 """Backends for the contract suites: every test here runs once per store.
 
-PostgreSQL is the server on 127.0.0.1 (``SAMPLEMIND_TEST_POSTGRES_URL`` overrides it). When it is
-unreachable its tests are skipped with the reason, except when ``SAMPLEMIND_TEST_REQUIRE_POSTGRES=1``
-(``.ci/run`` sets it): then they fail, so CI never passes without having run them.
+PostgreSQL is the server on 127.0.0.1 (``SAMPLEMIND_TEST_POSTGRES_URL`` overrides it). When it
+is unreachable its tests are skipped with the reason, except when
+``SAMPLEMIND_TEST_REQUIRE_POSTGRES=1`` (``.ci/run`` sets it): then they fail, so CI never passes
+without having run them.
 """
 
 from __future__ import annotations

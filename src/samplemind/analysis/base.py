@@ -72,9 +72,40 @@ class AnalyzerRegistry:
                 f"unknown analyzer {name!r}; valid: {', '.join(sorted(self._by_name))}"
             ) from None
 
-    def for_level(self, level: AnalysisLevel) -> Sequence[Analyzer]:
-        """Analyzers at or below ``level``, dependencies first."""
-        return [self._by_name[n] for n in self._order if self._by_name[n].level <= level]
+    def for_level(
+        self, level: AnalysisLevel, *, only: Iterable[str] | None = None
+    ) -> Sequence[Analyzer]:
+        """Analyzers at or below ``level``, dependencies first.
+
+        Args:
+            level: The analysis level.
+            only: Run just these analyzers and what they depend on (``after``, transitively);
+                names above ``level`` are left out. None runs the whole level.
+
+        Raises:
+            ConfigError: an unknown name in ``only``.
+
+        Example:
+            >>> from samplemind.analysis.registry import default_registry
+            >>> reg = default_registry()
+            >>> [a.name for a in reg.for_level(AnalysisLevel.STANDARD, only=["silence"])]
+            ['silence']
+        """
+        chosen = [n for n in self._order if self._by_name[n].level <= level]
+        if only is None:
+            return [self._by_name[n] for n in chosen]
+        needed: set[str] = set()
+        stack = [self.get(name).name for name in only]
+        while stack:
+            name = stack.pop()
+            if name not in needed:
+                needed.add(name)
+                stack.extend(self._by_name[name].after)
+        return [self._by_name[n] for n in chosen if n in needed]
+
+    def versions(self, level: AnalysisLevel) -> dict[str, int]:
+        """``{name: version}`` of the analyzers ``level`` runs: what a stored result must hold."""
+        return {a.name: a.version for a in self.for_level(level)}
 
     def _topological_order(self) -> list[str]:
         order: list[str] = []

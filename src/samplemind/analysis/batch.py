@@ -33,11 +33,19 @@ from samplemind.errors import (
     WorkerTimeoutError,
 )
 
-__all__ = ["FileOutcome", "analyze_many", "default_jobs"]
+__all__ = ["AnalysisTask", "FileOutcome", "analyze_many", "default_jobs"]
 
 log = logging.getLogger(__name__)
 
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+@dataclass(frozen=True)
+class AnalysisTask:
+    """One file to analyze; ``only`` limits the run to those analyzers (and their dependencies)."""
+
+    path: str
+    only: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -79,13 +87,15 @@ def _init_worker(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def _work(path: str, level: int, settings_data: dict[str, Any]) -> AnalysisResult | dict[str, str]:
+def _work(
+    path: str, level: int, settings_data: dict[str, Any], only: frozenset[str] | None = None
+) -> AnalysisResult | dict[str, str]:
     """Runs in the worker. Errors come back as data: exceptions may not pickle cleanly."""
     from samplemind.analysis.engine import analyze_file
 
     settings = Settings.model_validate(settings_data)
     try:
-        return analyze_file(path, level=AnalysisLevel(level), settings=settings)
+        return analyze_file(path, level=AnalysisLevel(level), settings=settings, only=only)
     except SampleMindError as exc:
         return {"type": type(exc).__name__, "message": exc.message}
     except MemoryError:
@@ -112,7 +122,7 @@ def _context() -> Any:
 
 
 def analyze_many(
-    paths: Iterable[str | Path],
+    paths: Iterable[str | Path | AnalysisTask],
     *,
     level: AnalysisLevel = AnalysisLevel.STANDARD,
     settings: Settings | None = None,
@@ -122,7 +132,7 @@ def analyze_many(
     """Analyze ``paths`` in parallel, yielding each outcome as soon as it is ready.
 
     Args:
-        paths: Audio files.
+        paths: Audio files, or :class:`AnalysisTask` items to run only some analyzers.
         level: Analysis level.
         settings: Limits; ``Settings()`` when None.
         jobs: Worker processes; ``settings.jobs`` or all cores when None.
@@ -134,8 +144,8 @@ def analyze_many(
     settings = settings or Settings()
     jobs = jobs or settings.jobs or default_jobs()
     settings_data = settings.model_dump()
-    pending = [str(p) for p in paths]
-    pending.reverse()
+    # Consumed lazily: a caller may stream millions of tasks from a database.
+    source = (p if isinstance(p, AnalysisTask) else AnalysisTask(str(p)) for p in paths)
     in_flight: dict[Future[Any], str] = {}
     with ProcessPool(
         max_workers=jobs,
@@ -144,16 +154,21 @@ def analyze_many(
         context=_context(),
     ) as pool:
         try:
-            while pending or in_flight:
+            exhausted = False
+            while not exhausted or in_flight:
                 # Keep a short queue: scheduling everything up front would make the per-file
                 # timeout start ticking while a file still waits for a worker.
-                while pending and len(in_flight) < jobs * 2:
-                    path = pending.pop()
+                while not exhausted and len(in_flight) < jobs * 2:
+                    task = next(source, None)
+                    if task is None:
+                        exhausted = True
+                        break
+                    path = task.path
                     if on_start is not None:
                         on_start(path)
                     future: Future[Any] = pool.schedule(
                         _work,
-                        args=(path, int(level), settings_data),
+                        args=(path, int(level), settings_data, task.only),
                         timeout=settings.worker_timeout_s,
                     )
                     in_flight[future] = path

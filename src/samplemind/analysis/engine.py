@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +28,12 @@ def analyze_signal(
     level: AnalysisLevel = AnalysisLevel.STANDARD,
     settings: Settings | None = None,
     registry: AnalyzerRegistry | None = None,
+    only: Collection[str] | None = None,
 ) -> AnalysisResult:
     """Analyze a decoded signal.
+
+    ``only`` runs just those analyzers (and their dependencies) of ``level``: how a library
+    re-runs what is missing or outdated after an analyzer upgrade.
 
     Raises:
         AnalysisError: an analyzer failed; the message names it.
@@ -39,7 +44,7 @@ def analyze_signal(
     ctx = AnalysisContext(signal, level=level, settings=settings)
     fields: dict[str, Any] = {}
     versions: dict[str, int] = {}
-    for analyzer in registry.for_level(level):
+    for analyzer in registry.for_level(level, only=only):
         try:
             output = analyzer.analyze(ctx)
         except SampleMindError:
@@ -69,6 +74,7 @@ def analyze_file(
     level: AnalysisLevel = AnalysisLevel.STANDARD,
     settings: Settings | None = None,
     registry: AnalyzerRegistry | None = None,
+    only: Collection[str] | None = None,
 ) -> AnalysisResult:
     """Decode ``path`` once and analyze it (in this process).
 
@@ -79,5 +85,5 @@ def analyze_file(
     settings = settings or Settings()
     started = time.perf_counter()
     signal = decode(path, settings)
-    result = analyze_signal(signal, level=level, settings=settings, registry=registry)
+    result = analyze_signal(signal, level=level, settings=settings, registry=registry, only=only)
     return result.model_copy(update={"elapsed_s": round(time.perf_counter() - started, 4)})

@@ -91,14 +91,13 @@ samples = Table(
     Column("fts_path", Text, nullable=False, default=""),
     Column("added_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
+    sqlite_autoincrement=True,
 )
 
 analyses = Table(
     "analyses",
     metadata,
-    Column(
-        "sample_id", Integer, ForeignKey("samples.id", ondelete="CASCADE"), primary_key=True
-    ),
+    Column("sample_id", Integer, ForeignKey("samples.id", ondelete="CASCADE"), primary_key=True),
     Column("analyzer", String(32), primary_key=True),
     Column("version", Integer, nullable=False),
     Column("data", JSON, nullable=True),
@@ -121,14 +120,13 @@ tags = Table(
     Column("confidence", Float),
     Column("created_at", Timestamp, nullable=False),
     UniqueConstraint("sample_id", "name", "source"),
+    sqlite_autoincrement=True,
 )
 
 favourites = Table(
     "favourites",
     metadata,
-    Column(
-        "sample_id", Integer, ForeignKey("samples.id", ondelete="CASCADE"), primary_key=True
-    ),
+    Column("sample_id", Integer, ForeignKey("samples.id", ondelete="CASCADE"), primary_key=True),
     Column("created_at", Timestamp, nullable=False),
 )
 
@@ -138,6 +136,7 @@ collections = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("name", String(128), nullable=False, unique=True),
     Column("created_at", Timestamp, nullable=False),
+    sqlite_autoincrement=True,
 )
 
 collection_items = Table(
@@ -169,6 +168,7 @@ scan_runs = Table(
     Column("started_at", Timestamp, nullable=False),
     Column("finished_at", Timestamp),
     Column("summary", JSON),
+    sqlite_autoincrement=True,
 )
 
 Index("ix_samples_is_loop_bpm", samples.c.is_loop, samples.c.bpm)

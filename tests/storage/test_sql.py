@@ -1,0 +1,234 @@
+"""What only the SQL store has: connection set-up, error translation, full-text upkeep."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from samplemind.domain.library import FileFacts, Tag, TagSource
+from samplemind.domain.text import search_words
+from samplemind.errors import (
+    ConfigError,
+    SampleNotFoundError,
+    StorageError,
+    StorageUnavailableError,
+)
+from samplemind.storage.fts import PG_FTS_INDEX, PG_TSVECTOR_SQL, SQLITE_FTS_TABLE
+from samplemind.storage.sql import SqlStore
+
+
+def facts(path: str, content_hash: str = "0" * 32) -> FileFacts:
+    return FileFacts(path=path, content_hash=content_hash, size_bytes=10, mtime_ns=1)
+
+
+def fts_columns(store: SqlStore, sample_id: int) -> tuple[str, str, str]:
+    with store.engine.connect() as conn:
+        row = conn.execute(
+            sa.text("SELECT fts_name, fts_tags, fts_path FROM samples WHERE id = :id"),
+            {"id": sample_id},
+        ).one()
+    return row[0], row[1], row[2]
+
+
+def matching(store: SqlStore, word: str) -> list[int]:
+    """Ids whose full-text index (not the columns) holds a word starting with ``word``."""
+    if store.engine.dialect.name == "sqlite":
+        sql = f"SELECT rowid FROM {SQLITE_FTS_TABLE} WHERE {SQLITE_FTS_TABLE} MATCH :q"
+        query = f'"{word}"*'
+    else:
+        sql = f"SELECT id FROM samples WHERE ({PG_TSVECTOR_SQL}) @@ to_tsquery('simple', :q)"
+        query = f"{word}:*"
+    with store.engine.connect() as conn:
+        return sorted(conn.execute(sa.text(sql), {"q": query}).scalars())
+
+
+# --- connection set-up ---------------------------------------------------------------------
+
+
+def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(
+    sqlite_store: SqlStore, tmp_path: Path
+) -> None:
+    assert (tmp_path / "deep" / "er" / "library.db").is_file()  # folders created
+    with sqlite_store.engine.connect() as conn:
+
+        def pragma(name: str) -> object:
+            return conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+
+        assert pragma("journal_mode") == "wal"
+        assert pragma("foreign_keys") == 1
+        assert pragma("busy_timeout") == 10000
+        assert pragma("synchronous") == 1  # NORMAL
+
+
+def test_sqlite_enforces_foreign_keys(sqlite_store: SqlStore) -> None:
+    with pytest.raises(sa.exc.IntegrityError), sqlite_store.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO favourites (sample_id, created_at) VALUES (12345, '2025-01-01')"
+        )
+
+
+def test_reopening_keeps_the_library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path / 'library.db'}"
+    first = SqlStore.open(url)
+    (sid,) = first.add_samples([facts("/lib/a.wav")])
+    first.close()
+    monkeypatch.chdir(tmp_path.parent)  # migrations are found from the package, not the cwd
+    second = SqlStore.open(url)
+    try:
+        assert second.get(sid).path == "/lib/a.wav"
+    finally:
+        second.close()
+
+
+def test_in_memory_sqlite(tmp_path: Path) -> None:
+    store = SqlStore.open("sqlite://")
+    try:
+        (sid,) = store.add_samples([facts("/lib/a.wav")])
+        assert store.get(sid).name == "a.wav"
+    finally:
+        store.close()
+
+
+# --- errors --------------------------------------------------------------------------------
+
+
+def test_unreachable_postgres_is_unavailable_and_the_password_stays_secret() -> None:
+    with pytest.raises(StorageUnavailableError) as caught:
+        SqlStore.open("postgresql+psycopg://someone:s3cret-pw@127.0.0.1:1/library")
+    message = str(caught.value)
+    assert "127.0.0.1:1" in message
+    assert "s3cret-pw" not in message
+    assert caught.value.code == "storage_unavailable"
+
+
+def test_sqlite_below_a_file_is_unavailable(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    with pytest.raises(StorageUnavailableError, match="not-a-folder"):
+        SqlStore.open(f"sqlite:///{blocker / 'library.db'}")
+
+
+def test_sqlite_on_a_folder_is_unavailable(tmp_path: Path) -> None:
+    with pytest.raises(StorageUnavailableError, match="unable to open"):
+        SqlStore.open(f"sqlite:///{tmp_path}")
+
+
+def test_a_locked_sqlite_database_is_unavailable(tmp_path: Path) -> None:
+    path = tmp_path / "library.db"
+    store = SqlStore.open(f"sqlite:///{path}", busy_timeout_ms=50)
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        with pytest.raises(StorageUnavailableError, match="locked"):
+            store.add_samples([facts("/lib/a.wav")])
+        assert store.count() == 0  # readers are not blocked in WAL mode
+        holder.execute("ROLLBACK")
+        assert store.add_samples([facts("/lib/a.wav")]) == [1]
+    finally:
+        holder.close()
+        store.close()
+
+
+def test_two_stores_on_one_sqlite_file_queue_their_writes(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'library.db'}"
+    stores = [SqlStore.open(url), SqlStore.open(url)]
+    errors: list[BaseException] = []
+
+    def write(n: int) -> None:
+        try:
+            for i in range(20):
+                (sid,) = stores[n % 2].add_samples([facts(f"/lib/{n}/{i}.wav")])
+                stores[(n + 1) % 2].add_tags(sid, [Tag(name=f"w{n}")])
+        except BaseException as exc:  # re-raised by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert errors == []
+        assert stores[0].count() == 80
+    finally:
+        for store in stores:
+            store.close()
+
+
+@pytest.mark.parametrize("url", ["mysql://someone@localhost/db", "not a url"])
+def test_unsupported_urls_are_config_errors(url: str) -> None:
+    with pytest.raises(ConfigError):
+        SqlStore.open(url)
+
+
+def test_driver_errors_are_wrapped(pg_store: SqlStore) -> None:
+    # content_hash is VARCHAR(32): PostgreSQL refuses a longer one with a DataError.
+    with pytest.raises(StorageError) as caught:
+        pg_store.add_samples([facts("/lib/a.wav", content_hash="f" * 40)])
+    assert not isinstance(caught.value, StorageUnavailableError)
+    assert isinstance(caught.value.__cause__, sa.exc.DBAPIError)
+    assert pg_store.count() == 0
+
+
+# --- full text -----------------------------------------------------------------------------
+
+
+def test_search_words_follow_inserts_moves_and_tag_changes(sql_store: SqlStore) -> None:
+    store = sql_store
+    (sid,) = store.add_samples([facts("/lib/Drums/DarkKick_01.wav")])
+    (other,) = store.add_samples([facts("/lib/Keys/Piano.wav")])
+    assert fts_columns(store, sid) == ("dark kick 01 wav", "", "lib drums")
+    assert matching(store, "kick") == [sid]
+    assert matching(store, "drum") == [sid]
+
+    store.update_file(sid, facts("/lib/Bass/Sub Boom.wav"), content_changed=False)
+    assert fts_columns(store, sid) == ("sub boom wav", "", "lib bass")
+    assert matching(store, "kick") == []
+    assert matching(store, "boo") == [sid]
+    assert matching(store, "lib") == [sid, other]
+
+    store.add_tags(sid, [Tag(name="Gritty Lo-Fi"), Tag(name="warm", source=TagSource.MODEL)])
+    assert fts_columns(store, sid)[1] == search_words("gritty lo-fi warm")
+    assert matching(store, "gritt") == [sid]
+    assert matching(store, "warm") == [sid]
+    store.remove_tags(sid, ["gritty lo-fi"])
+    assert matching(store, "gritt") == []
+
+    store.update_file(sid, facts("/lib/Bass/Sub Boom.wav", "1" * 32), content_changed=True)
+    assert matching(store, "warm") == []  # model tags go with the old content
+
+    store.delete_sample(sid)
+    assert matching(store, "boom") == []
+    assert matching(store, "piano") == [other]
+    with pytest.raises(SampleNotFoundError):
+        store.get(sid)
+
+
+def test_postgres_queries_on_the_tsvector_use_its_index(pg_store: SqlStore) -> None:
+    pg_store.add_samples([facts(f"/lib/k{i}/Kick {i}.wav") for i in range(20)])
+    with pg_store.engine.connect() as conn:
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        plan = "\n".join(
+            conn.execute(
+                sa.text(
+                    "EXPLAIN SELECT id FROM samples "
+                    f"WHERE ({PG_TSVECTOR_SQL}) @@ to_tsquery('simple', 'kick:*')"
+                )
+            ).scalars()
+        )
+    assert PG_FTS_INDEX in plan
+
+
+def test_truncate_all_restarts_ids(sql_store: SqlStore) -> None:
+    sql_store.add_samples([facts("/lib/a.wav"), facts("/lib/b.wav")])
+    sql_store.create_collection("kit")
+    sql_store.start_scan(["/lib"])
+    sql_store.truncate_all()
+    assert sql_store.count(include_missing=True) == 0
+    assert sql_store.collections() == [] and sql_store.scans() == []
+    assert sql_store.add_samples([facts("/lib/c.wav")]) == [1]
+    assert matching(sql_store, "a") == []
