@@ -15,7 +15,7 @@ delivery layer (the CLI's ``main()``)::
     │   └── TooLongError               code="too_long"      longer than the configured limit
     ├── AnalysisError                  code="analysis_error" an analyzer failed on valid audio
     ├── QuerySyntaxError               code="query_syntax"  a search query that does not parse
-    ├── NotFoundError                  code="not_found"     a library record that does not exist
+    ├── NotFoundError                  code="record_not_found" a library record that does not exist
     │   ├── SampleNotFoundError        code="sample_not_found"
     │   └── CollectionNotFoundError    code="collection_not_found"
     ├── ConflictError                  code="conflict"      the record already exists
@@ -170,7 +170,7 @@ class QuerySyntaxError(SampleMindError):
 class NotFoundError(SampleMindError):
     """A library record that does not exist."""
 
-    code = "not_found"
+    code = "record_not_found"
 
 
 class SampleNotFoundError(NotFoundError):

@@ -124,3 +124,14 @@ def test_the_revision_stands_alone_and_agrees_with_the_fts_constants() -> None:
     assert initial._PG_TSVECTOR == fts.PG_TSVECTOR_SQL
     assert f"CREATE VIRTUAL TABLE {fts.SQLITE_FTS_TABLE} USING fts5" in initial._SQLITE_FTS[0]
     assert f"CREATE INDEX {fts.PG_FTS_INDEX} ON samples" in source
+
+
+def test_schema_head_constant_is_alembics_head() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from samplemind.storage import sql
+
+    config = Config()
+    config.set_main_option("script_location", str(sql._MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == sql.SCHEMA_HEAD

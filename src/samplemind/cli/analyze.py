@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
@@ -20,12 +20,14 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from samplemind.analysis.batch import FileOutcome, analyze_many
 from samplemind.audio.discover import discover
 from samplemind.config import Settings
 from samplemind.domain.analysis import AnalysisLevel, AnalysisResult
 
-__all__ = ["analyze"]
+if TYPE_CHECKING:
+    from samplemind.analysis.batch import FileOutcome
+
+__all__ = ["LevelChoice", "analyze"]
 
 #: Above this many files a progress bar is shown.
 PROGRESS_THRESHOLD = 5
@@ -53,6 +55,8 @@ def analyze(
     ] = None,
 ) -> None:
     """Analyze audio files: loudness, BPM, key, root note, timbre and more."""
+    from samplemind.analysis.batch import analyze_many  # the DSP stack loads only when needed
+
     settings = Settings()
     files = list(discover(paths))
     # Piped output has no width to honour: give the table room instead of folding paths.

@@ -16,6 +16,8 @@ from rich.logging import RichHandler
 from samplemind import __version__
 from samplemind.cli import analyze as analyze_cmd
 from samplemind.cli import demo as demo_cmd
+from samplemind.cli import find, kits, organise
+from samplemind.cli import scan as scan_cmd
 from samplemind.errors import ConfigError, SampleMindError
 
 __all__ = ["app", "main"]
@@ -29,6 +31,17 @@ app = typer.Typer(
 )
 app.command("analyze")(analyze_cmd.analyze)
 app.command("demo")(demo_cmd.demo)
+app.command("scan")(scan_cmd.scan)
+app.command("search")(find.search)
+app.command("similar")(find.similar)
+app.command("show")(find.show)
+app.command("fav")(organise.fav)
+app.add_typer(organise.tag_app, name="tag")
+app.add_typer(organise.collection_app, name="collection")
+app.command("duplicates")(kits.duplicates)
+app.command("export")(kits.export)
+app.command("write-tags")(kits.write_tags)
+app.command("reindex")(kits.reindex)
 
 
 def _version(value: bool) -> None:

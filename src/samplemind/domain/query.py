@@ -4,12 +4,29 @@ The parser does the musical thinking (``bpm:~128`` becomes an :class:`Or` of BPM
 ``key:~8A`` a :class:`OneOf` of compatible keys), so stores only ever see plain comparisons: a
 node's meaning is the same in SQL and in the in-memory reference store. Field names are columns
 of the ``samples`` table and attributes of :class:`~samplemind.domain.library.Sample`.
+
+Logic is two-valued: :class:`Not` matches exactly the samples its node does not match, so
+``Not(Range("bpm", low=120))`` includes samples whose BPM is unknown.
+
+Free-text relevance is computed from :func:`relevance_words`: the words of the text terms every
+match must have (those directly under the top-level :class:`And`), or, when there are none, of
+every text term not under a :class:`Not`.
+
+Example:
+    >>> where = And((TextTerm("kick"), Or((TextTerm("dark"), Flag("loop")))))
+    >>> relevance_words(where)
+    (('kick',), True)
+    >>> relevance_words(Or((TextTerm("kick"), Not(TextTerm("snare")))))
+    (('kick',), False)
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
+
+from samplemind.domain.text import words
 
 __all__ = [
     "And",
@@ -29,6 +46,10 @@ __all__ = [
     "SortKey",
     "TextField",
     "TextTerm",
+    "relevance_words",
+    "required_terms",
+    "term_words",
+    "walk",
 ]
 
 NumericField = Literal[
@@ -61,6 +82,11 @@ SortField = Literal[
     "added_at",
     "size_bytes",
     "id",
+    "bars",
+    "root_midi",
+    "sample_rate_hz",
+    "bit_depth",
+    "channels",
 ]
 
 
@@ -90,7 +116,14 @@ class Range:
 
 @dataclass(frozen=True)
 class OneOf:
-    """The field equals one of ``values``, compared case-insensitively. NULL never matches."""
+    """The field equals one of ``values``. NULL never matches.
+
+    Values are canonical: ``key`` holds ``MusicalKey.name`` strings (``"A minor"``), ``camelot``
+    upper-case codes, ``root_note`` sharp note names (``"F#2"``), the others lower case.
+    ``key``, ``sample_type`` and ``analysis_state`` are stored canonical and compared exactly
+    (so the comparison can use their indexes); ``format``, ``camelot`` and ``root_note`` are
+    compared ignoring ASCII case.
+    """
 
     field: TextField
     values: frozenset[str]
@@ -114,7 +147,8 @@ class HasTag:
 
 @dataclass(frozen=True)
 class PathContains:
-    """The path contains ``text``, case-insensitively (``path:drums/``)."""
+    """The path contains ``text``, ignoring ASCII case (``path:drums/``; every store folds only
+    A-Z, so they agree on any path)."""
 
     text: str
 
@@ -141,11 +175,20 @@ class Or:
     nodes: tuple[Node, ...]
 
 
-Node: TypeAlias = TextTerm | Range | OneOf | Flag | HasTag | PathContains | InCollection | Not | And | Or
+Node: TypeAlias = (
+    TextTerm | Range | OneOf | Flag | HasTag | PathContains | InCollection | Not | And | Or
+)
 
 
 @dataclass(frozen=True)
 class SortKey:
+    """One sort key. Values that are NULL sort last in either direction.
+
+    ``relevance`` and ``similarity`` sort best first unless ``descending`` (which reverses them,
+    as ``-`` does for every field); ``key`` sorts by tonic then mode (C major, C minor, C# major,
+    …), ``camelot`` around the wheel (1A, 1B, 2A, …); text fields ignore ASCII case.
+    """
+
     field: SortField
     descending: bool = False
 
@@ -170,3 +213,58 @@ class SearchQuery:
     aspect: str = "overall"
     sort: tuple[SortKey, ...] = field(default_factory=tuple)
     include_missing: bool = False
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """``node`` and every node below it, depth first."""
+    stack: list[Node] = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if isinstance(current, Not):
+            stack.append(current.node)
+        elif isinstance(current, And | Or):
+            stack.extend(reversed(current.nodes))
+
+
+def term_words(term: TextTerm) -> tuple[str, ...]:
+    """The distinct words a text term must all match (one for a term the parser made; a term
+    built by hand is normalised the same way, and one with no words matches every sample)."""
+    return tuple(dict.fromkeys(words(term.word)))
+
+
+def _positive_terms(node: Node) -> Iterator[TextTerm]:
+    if isinstance(node, TextTerm):
+        yield node
+    elif isinstance(node, And | Or):
+        for child in node.nodes:
+            yield from _positive_terms(child)
+
+
+def required_terms(where: Node | None) -> tuple[TextTerm, ...]:
+    """Text terms every match must have: ``where`` itself or its (nested) top-level ``And``'s
+    direct text terms."""
+    if where is None:
+        return ()
+    if isinstance(where, TextTerm):
+        return (where,)
+    if isinstance(where, And):
+        found: list[TextTerm] = []
+        for child in where.nodes:
+            found.extend(required_terms(child) if isinstance(child, TextTerm | And) else ())
+        return tuple(found)
+    return ()
+
+
+def relevance_words(where: Node | None) -> tuple[tuple[str, ...], bool]:
+    """``(words, required)``: the words free-text relevance is scored on, and whether every
+    match has them all (the required terms) or any of them (the positive terms)."""
+    required = required_terms(where)
+    if required:
+        found = tuple(dict.fromkeys(w for term in required for w in term_words(term)))
+        if found:
+            return found, True
+    if where is None:
+        return (), False
+    positive = tuple(dict.fromkeys(w for term in _positive_terms(where) for w in term_words(term)))
+    return positive, False

@@ -1,0 +1,469 @@
+"""The ``Library`` façade: what every delivery layer (CLI, API, MCP) calls.
+
+Example:
+    >>> import tempfile, samplemind
+    >>> from samplemind.library import open_library
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     settings = samplemind.Settings(data_dir=tmp, vector_backend="memory")
+    ...     with open_library(settings) as library:
+    ...         library.stats()["samples"]
+    0
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from samplemind.config import Settings
+from samplemind.domain.analysis import AnalysisResult
+from samplemind.domain.library import (
+    Collection,
+    Sample,
+    ScanRun,
+    ScanSummary,
+    SearchHit,
+    Tag,
+    TagSource,
+)
+from samplemind.domain.query import SearchQuery
+from samplemind.errors import SampleMindError, SampleNotFoundError
+from samplemind.index.base import VectorIndex
+from samplemind.index.spaces import spaces_fingerprint, vectors_from_outputs
+from samplemind.library.pipeline import META_DIRTY, META_SPACES, ScanOptions, run_scan
+from samplemind.search.engine import Reference, SearchEngine
+from samplemind.search.parse import parse_query
+from samplemind.storage.base import SampleStore
+
+if TYPE_CHECKING:
+    from samplemind.audio.export import ExportOutcome
+
+__all__ = ["DuplicateGroup", "IndexStatus", "Library", "open_library"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    """How the similarity index compares with the database.
+
+    The index is stale when it was built by other space definitions (fingerprint), when a scan
+    that was writing to it did not finish (``dirty``: a ``kill -9`` between a database commit and
+    the index write), or when it is empty while the database holds analyses (deleted or lost).
+    """
+
+    indexed: int
+    analyzed: int
+    fingerprint_ok: bool
+    dirty: bool
+
+    @property
+    def stale(self) -> bool:
+        return not self.fingerprint_ok or self.dirty or (self.indexed <= 0 and self.analyzed > 0)
+
+
+@dataclass(frozen=True)
+class DuplicateGroup:
+    """Samples that are the same sound: ``exact`` (same bytes) or ``audio`` (same audio in a
+    different file); ``similarity`` per sample to the first one (1.0 for exact)."""
+
+    kind: Literal["exact", "audio"]
+    samples: tuple[Sample, ...]
+    similarity: tuple[float, ...]
+
+
+def _short_key(key: str | None) -> str | None:
+    if not key:
+        return None
+    from samplemind.domain.music import MusicalKey
+
+    return MusicalKey.parse(key).short_name
+
+
+class Library:
+    """A producer's sample library: scan, search, similar sounds, organise, export."""
+
+    def __init__(
+        self,
+        store: SampleStore,
+        index: VectorIndex | Callable[[], VectorIndex],
+        settings: Settings,
+    ) -> None:
+        """Args:
+        store: The database.
+        index: The similarity index, or a factory called on first use (so commands that
+            never compare sounds never pay for opening it).
+        settings: The settings the library was opened with.
+        """
+        self.store = store
+        self.settings = settings
+        self._index: VectorIndex | None = index if isinstance(index, VectorIndex) else None
+        self._index_factory = None if isinstance(index, VectorIndex) else index
+        self.engine = SearchEngine(store, lambda: self.index, settings)
+        self._index_checked = False
+
+    @property
+    def index(self) -> VectorIndex:
+        """The similarity index (opened on first use)."""
+        if self._index is None:
+            assert self._index_factory is not None
+            self._index = self._index_factory()
+        return self._index
+
+    # --- lifecycle -------------------------------------------------------------------------
+    def close(self) -> None:
+        """Close the database and the index."""
+        try:
+            if self._index is not None:
+                self._index.close()
+        finally:
+            self.store.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # --- scanning ---------------------------------------------------------------------------
+    def scan(
+        self,
+        roots: Sequence[str | Path],
+        *,
+        options: ScanOptions | None = None,
+        progress: Any = None,
+        stop: threading.Event | None = None,
+    ) -> ScanSummary:
+        """Index ``roots`` and analyze what needs it (see :mod:`samplemind.library.pipeline`)."""
+        self.ensure_index()
+        return run_scan(
+            self.store,
+            self.index,
+            roots,
+            settings=self.settings,
+            options=options or ScanOptions(),
+            progress=progress,
+            stop=stop,
+        )
+
+    def scans(self, limit: int = 20) -> list[ScanRun]:
+        return self.store.scans(limit)
+
+    # --- reading ----------------------------------------------------------------------------
+    def get(self, ref: int | str) -> Sample:
+        """A sample by id or path.
+
+        Raises:
+            SampleNotFoundError.
+        """
+        text = str(ref).strip()
+        if text.isdigit():
+            return self.store.get(int(text))
+        sample = self.store.get_by_path(os.path.abspath(os.path.expanduser(text)))
+        if sample is None:
+            raise SampleNotFoundError(f"no sample {text!r} in the library")
+        return sample
+
+    def analysis(self, ref: int | str) -> AnalysisResult | None:
+        return self.store.analysis(self.get(ref).id)
+
+    def search(
+        self, query: str | SearchQuery = "", *, limit: int = 50, offset: int = 0
+    ) -> list[SearchHit]:
+        """Run a query in the query language (docs/query-language.md).
+
+        Raises:
+            QuerySyntaxError: pointing at the bad token.
+        """
+        parsed = parse_query(query) if isinstance(query, str) else query
+        if parsed.like is not None:
+            self.ensure_index()
+        return self.engine.search(parsed, limit=limit, offset=offset)
+
+    def count(self, query: str | SearchQuery = "") -> int:
+        parsed = parse_query(query) if isinstance(query, str) else query
+        return self.engine.count(parsed)
+
+    def similar(
+        self,
+        ref: int | str | Path,
+        *,
+        aspect: str = "overall",
+        n: int = 20,
+        query: str | SearchQuery | None = None,
+    ) -> tuple[Reference, list[SearchHit]]:
+        """Samples that sound like ``ref`` (a sample id, a library path or any audio file)."""
+        self.ensure_index()
+        reference = self.engine.reference(str(ref))
+        parsed = parse_query(query) if isinstance(query, str) else query
+        return reference, self.engine.similar(reference, aspect=aspect, n=n, query=parsed)
+
+    def stats(self) -> dict[str, Any]:
+        return self.store.stats()
+
+    # --- organising -------------------------------------------------------------------------
+    def tag(
+        self, ref: int | str, names: Iterable[str], *, source: TagSource = TagSource.USER
+    ) -> Sample:
+        sample = self.get(ref)
+        self.store.add_tags(sample.id, [Tag(name=n.strip().lower(), source=source) for n in names])
+        return self.store.get(sample.id)
+
+    def untag(self, ref: int | str, names: Iterable[str]) -> Sample:
+        sample = self.get(ref)
+        self.store.remove_tags(sample.id, [n.strip().lower() for n in names])
+        return self.store.get(sample.id)
+
+    def favourite(self, ref: int | str, value: bool = True) -> Sample:
+        sample = self.get(ref)
+        self.store.set_favourite(sample.id, value)
+        return self.store.get(sample.id)
+
+    def forget(self, ref: int | str) -> None:
+        """Remove a sample's record (never the file)."""
+        sample = self.get(ref)
+        self.store.delete_sample(sample.id)
+        try:
+            self.index.delete([sample.id])
+        except SampleMindError as exc:
+            log.warning("similarity index not updated (%s)", exc.message)
+
+    def collections(self) -> list[Collection]:
+        return self.store.collections()
+
+    def collection_add(self, name: str, refs: Iterable[int | str]) -> int:
+        return self.store.add_to_collection(name, [self.get(r).id for r in refs])
+
+    def collection_remove(self, name: str, refs: Iterable[int | str]) -> int:
+        return self.store.remove_from_collection(name, [self.get(r).id for r in refs])
+
+    def collection_samples(self, name: str) -> list[Sample]:
+        return self.store.collection_samples(name)
+
+    def collection_delete(self, name: str) -> None:
+        self.store.delete_collection(name)
+
+    # --- duplicates and export ---------------------------------------------------------------
+    def duplicates(
+        self, *, strictness: str = "normal", exact_only: bool = False
+    ) -> list[DuplicateGroup]:
+        """Exact duplicates (same bytes) and near-duplicates (the same sound re-encoded,
+        resampled, gain-changed or renamed), largest groups first.
+
+        Args:
+            strictness: ``exact-audio``, ``strict``, ``normal`` or ``loose`` (see
+                :func:`samplemind.analysis.duplicates.near_duplicate_groups`).
+            exact_only: Only byte-identical files (no audio comparison).
+        """
+        from samplemind.analysis.duplicates import near_duplicate_groups
+
+        groups = [
+            DuplicateGroup("exact", tuple(group), tuple(1.0 for _ in group))
+            for group in self.store.duplicate_hashes()
+        ]
+        if exact_only:
+            return groups
+        fingerprints: dict[int, np.ndarray] = {}
+        for sample_id, outputs in self.store.analyzer_outputs(["fingerprint"]):
+            vector = outputs.get("fingerprint")
+            if vector:
+                fingerprints[sample_id] = np.asarray(vector, dtype=np.float32)
+        durations: dict[int, float] = {}
+        ids = sorted(fingerprints)
+        for start in range(0, len(ids), 1000):
+            for sample in self.store.get_many(ids[start : start + 1000]):
+                if sample.duration_s is not None and not sample.missing:
+                    durations[sample.id] = sample.duration_s
+        items = [(i, durations[i], fingerprints[i]) for i in ids if i in durations]
+        for group in near_duplicate_groups(items, strictness=strictness):
+            samples = self.store.get_many([sample_id for sample_id, _ in group])
+            if len({s.content_hash for s in samples}) < 2:
+                continue  # already an exact group
+            groups.append(DuplicateGroup("audio", tuple(samples), tuple(sim for _, sim in group)))
+        groups.sort(key=lambda g: (-len(g.samples), g.kind, g.samples[0].id))
+        return groups
+
+    def export(
+        self,
+        query: str | SearchQuery,
+        dest: str | Path,
+        *,
+        pattern: str | None = None,
+        mode: Literal["copy", "link", "symlink"] = "copy",
+        overwrite: bool = False,
+        limit: int = 10_000,
+        write_tags: bool = False,
+    ) -> list[ExportOutcome]:
+        """Copy or link a query's results into ``dest`` as a kit.
+
+        Args:
+            query: What to export (``collection:NAME`` exports a collection).
+            dest: Target folder (created).
+            pattern: File name pattern such as ``{type}_{bpm}_{key}_{name}``; None keeps names.
+            mode: ``copy``, ``link`` (hard link; copies across devices) or ``symlink``.
+            overwrite: Replace existing files in ``dest``.
+            limit: At most this many samples.
+            write_tags: Write BPM and key into the exported copies' metadata (copy mode only,
+                so the library's own files are never changed).
+        """
+        from samplemind.audio.export import export_files, render_name
+
+        hits = self.search(query, limit=limit)
+        items: list[tuple[Path, str]] = []
+        for index, hit in enumerate(hits, start=1):
+            s = hit.sample
+            source = Path(s.path)
+            if pattern is None:
+                items.append((source, source.name))
+                continue
+            fields: dict[str, object] = {
+                "name": source.stem,
+                "ext": source.suffix.lstrip("."),
+                "type": s.sample_type or ("loop" if s.is_loop else "oneshot"),
+                "bpm": round(s.bpm) if s.bpm and s.is_loop else None,
+                "key": _short_key(s.key),
+                "camelot": s.camelot,
+                "root": s.root_note,
+                "dur": round(s.duration_s, 2) if s.duration_s is not None else None,
+                "id": s.id,
+                "index": index,
+            }
+            items.append((source, render_name(pattern, fields) + source.suffix.lower()))
+        outcomes = export_files(items, Path(dest), mode=mode, overwrite=overwrite)
+        if write_tags and mode == "copy":
+            from samplemind.audio.metadata import write_tags as write_file_tags
+
+            by_source = {str(hit.sample.path): hit.sample for hit in hits}
+            for outcome in outcomes:
+                sample = by_source.get(str(outcome.source))
+                if outcome.ok and outcome.target is not None and sample is not None:
+                    try:
+                        write_file_tags(
+                            outcome.target,
+                            bpm=sample.bpm if sample.is_loop else None,
+                            key=sample.key,
+                        )
+                    except SampleMindError as exc:
+                        log.warning("%s: tags not written (%s)", outcome.target, exc.message)
+        return outcomes
+
+    def write_metadata(
+        self, query: str | SearchQuery, *, limit: int = 100_000
+    ) -> list[tuple[Sample, SampleMindError | None]]:
+        """Write each result's BPM (loops) and key into the file's own metadata tags
+        (ID3/Vorbis/RIFF via mutagen); audio bytes are never touched."""
+        from samplemind.audio.metadata import write_tags as write_file_tags
+
+        results: list[tuple[Sample, SampleMindError | None]] = []
+        for hit in self.search(query, limit=limit):
+            s = hit.sample
+            if s.bpm is None and s.key is None:
+                continue
+            try:
+                write_file_tags(Path(s.path), bpm=s.bpm if s.is_loop else None, key=s.key)
+                results.append((s, None))
+            except SampleMindError as exc:
+                results.append((s, exc))
+        return results
+
+    # --- the similarity index ---------------------------------------------------------------
+    def index_status(self) -> IndexStatus:
+        analyzed = int(self.store.stats().get("analyzed", 0))
+        try:
+            indexed = self.index.count("timbre")
+            fingerprint_ok = self.index.get_meta(META_SPACES) == spaces_fingerprint()
+            dirty = self.index.get_meta(META_DIRTY) == "1"
+        except SampleMindError:
+            indexed, fingerprint_ok, dirty = -1, False, True
+        return IndexStatus(
+            indexed=indexed, analyzed=analyzed, fingerprint_ok=fingerprint_ok, dirty=dirty
+        )
+
+    def ensure_index(self) -> bool:
+        """Rebuild the index from the database if it is lost or stale (once per session).
+
+        Returns:
+            True when a rebuild ran.
+        """
+        if self._index_checked:
+            return False
+        self._index_checked = True
+        status = self.index_status()
+        if not status.stale:
+            return False
+        log.log(
+            logging.WARNING if status.analyzed else logging.DEBUG,
+            "similarity index is stale (%d indexed, %d analyzed): rebuilding from the database",
+            status.indexed,
+            status.analyzed,
+        )
+        self.rebuild_index()
+        return True
+
+    def rebuild_index(self, *, batch_size: int = 512) -> int:
+        """Recompute every similarity vector from stored analyses; returns samples indexed."""
+        self.index.clear()
+        count = 0
+        pending: dict[str, tuple[list[int], list[np.ndarray]]] = {}
+
+        def flush() -> None:
+            for space, (ids, vecs) in pending.items():
+                self.index.upsert(space, ids, np.asarray(vecs, dtype=np.float32))
+            pending.clear()
+
+        for sample_id, outputs in self.store.analyzer_outputs(
+            [
+                "timbre",
+                "pitch",
+                "key",
+                "tempo",
+                "loop",
+                "envelope",
+                "loudness",
+                "silence",
+                "spectral",
+                "rhythm",
+            ]
+        ):
+            vectors = vectors_from_outputs(outputs)
+            if not vectors:
+                continue
+            for space, vector in vectors.items():
+                ids, vecs = pending.setdefault(space, ([], []))
+                ids.append(sample_id)
+                vecs.append(vector)
+            count += 1
+            if count % batch_size == 0:
+                flush()
+        flush()
+        self.index.set_meta(META_SPACES, spaces_fingerprint())
+        self.index.set_meta(META_DIRTY, "0")
+        return count
+
+
+def open_library(settings: Settings | None = None) -> Library:
+    """Open the library the settings describe (SQLite + embedded ChromaDB by default).
+
+    Raises:
+        StorageUnavailableError: the database cannot be reached.
+        ConfigError: an unknown backend.
+    """
+    from samplemind.library.factory import create_index, create_store
+
+    settings = settings or Settings()
+    store = create_store(settings)
+    resolved = settings
+    return Library(store, lambda: create_index(resolved), settings)
