@@ -21,9 +21,12 @@ setup:  ## install uv (if missing) and the locked virtual environment
 		$(PYTHON) -m pip install --quiet --user --break-system-packages uv
 	@$(UV) sync --frozen --quiet
 
-run: setup  ## create a demo library and analyze it
+DEMO_DATA ?= .demo-data
+run: setup  ## create a demo library, scan it into a library in $(DEMO_DATA), search it
 	$(RUN) samplemind demo $(DEMO_DIR) --overwrite
-	$(RUN) samplemind analyze $(DEMO_DIR)
+	SAMPLEMIND_DATA_DIR=$(DEMO_DATA) $(RUN) samplemind scan $(DEMO_DIR)
+	SAMPLEMIND_DATA_DIR=$(DEMO_DATA) $(RUN) samplemind search 'is:loop sort:bpm'
+	SAMPLEMIND_DATA_DIR=$(DEMO_DATA) $(RUN) samplemind search 'key:~8A'
 
 lint: setup  ## ruff lint and format check
 	$(RUN) ruff check src tests benchmarks
@@ -50,4 +53,4 @@ bench: setup  ## accuracy and speed vs librosa and plain Essentia on rendered de
 	$(RUN) python -m benchmarks.accuracy $(BENCH_DIR)/val
 
 clean:
-	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache .coverage .coverage.* $(DEMO_DIR)
+	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache .coverage .coverage.* $(DEMO_DIR) $(DEMO_DATA)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from samplemind.analysis.base import Analyzer, AnalyzerRegistry
 from samplemind.analysis.envelope import EnvelopeAnalyzer
+from samplemind.analysis.fingerprint import FingerprintAnalyzer
 from samplemind.analysis.key import KeyAnalyzer
 from samplemind.analysis.loop import LoopAnalyzer
 from samplemind.analysis.loudness import LoudnessAnalyzer
@@ -29,6 +30,7 @@ def default_analyzers() -> list[Analyzer]:
         SpectralAnalyzer(),
         EnvelopeAnalyzer(),
         TimbreAnalyzer(),
+        FingerprintAnalyzer(),
         RhythmAnalyzer(),
     ]
 

@@ -191,6 +191,10 @@ class AnalysisResult(_Frozen):
     spectral: Spectral | None = None
     envelope: Envelope | None = None
     timbre: list[float] | None = Field(None, description="L2-normalised timbre vector.")
+    fingerprint: list[float] | None = Field(
+        None,
+        description="L2-normalised near-duplicate fingerprint (256 floats); not in to_record().",
+    )
     rhythm: Rhythm | None = None
     sample_type: str | None = None
     analyzers: dict[str, int] = Field(default_factory=dict, description="name -> version run.")

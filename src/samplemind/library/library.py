@@ -80,14 +80,6 @@ class DuplicateGroup:
     similarity: tuple[float, ...]
 
 
-def _short_key(key: str | None) -> str | None:
-    if not key:
-        return None
-    from samplemind.domain.music import MusicalKey
-
-    return MusicalKey.parse(key).short_name
-
-
 class Library:
     """A producer's sample library: scan, search, similar sounds, organise, export."""
 
@@ -331,17 +323,17 @@ class Library:
                 continue
             fields: dict[str, object] = {
                 "name": source.stem,
-                "ext": source.suffix.lstrip("."),
+                "ext": source.suffix.lstrip(".").lower(),
                 "type": s.sample_type or ("loop" if s.is_loop else "oneshot"),
                 "bpm": round(s.bpm) if s.bpm and s.is_loop else None,
-                "key": _short_key(s.key),
+                "key": s.key,
                 "camelot": s.camelot,
                 "root": s.root_note,
                 "dur": round(s.duration_s, 2) if s.duration_s is not None else None,
                 "id": s.id,
                 "index": index,
             }
-            items.append((source, render_name(pattern, fields) + source.suffix.lower()))
+            items.append((source, render_name(pattern, fields)))  # appends .ext itself
         outcomes = export_files(items, Path(dest), mode=mode, overwrite=overwrite)
         if write_tags and mode == "copy":
             from samplemind.audio.metadata import write_tags as write_file_tags

@@ -252,8 +252,9 @@ class SampleStore(ABC):
         """Record a running scan. Earlier scans still marked running become interrupted."""
 
     @abstractmethod
-    def finish_scan(self, scan_id: int, summary: ScanSummary, *, interrupted: bool = False) -> None:
-        ...
+    def finish_scan(
+        self, scan_id: int, summary: ScanSummary, *, interrupted: bool = False
+    ) -> None: ...
 
     @abstractmethod
     def scans(self, limit: int = 20) -> list[ScanRun]:

@@ -939,6 +939,19 @@ class SqlStore(SampleStore):
                     summary=summary.model_dump(mode="json"),
                 )
             )
+        self.optimize()
+
+    def optimize(self) -> None:
+        """Refresh the query planner's statistics (after a scan changed many rows)."""
+        try:
+            with self._engine.connect() as conn:
+                if self._dialect == "sqlite":
+                    conn.exec_driver_sql("PRAGMA optimize=0x10002")
+                else:
+                    conn.exec_driver_sql("ANALYZE samples")
+                conn.commit()
+        except sa.exc.SQLAlchemyError as exc:  # statistics are an optimisation, never an error
+            log.warning("could not refresh database statistics: %s", exc)
 
     def scans(self, limit: int = 20) -> list[ScanRun]:
         runs = t.scan_runs

@@ -59,7 +59,7 @@ samples = Table(
     Column("content_hash", String(32), nullable=False, index=True),
     Column("size_bytes", BigInteger, nullable=False),
     Column("mtime_ns", BigInteger, nullable=False),
-    Column("missing", Boolean, nullable=False, default=False, index=True),
+    Column("missing", Boolean, nullable=False, default=False),
     # Audio facts from the header.
     Column("format", String(16)),
     Column("subtype", String(32)),
@@ -75,7 +75,7 @@ samples = Table(
     Column("loudness_lufs", Float),
     Column("peak_dbfs", Float),
     Column("true_peak_dbtp", Float),
-    Column("is_loop", Boolean, index=True),
+    Column("is_loop", Boolean),
     Column("bars", Integer),
     Column("bpm", Float, index=True),
     Column("bpm_confidence", Float),
@@ -171,4 +171,6 @@ scan_runs = Table(
     sqlite_autoincrement=True,
 )
 
+# Flags (missing, is_loop) get no index of their own: with two values they never narrow a search,
+# and without statistics SQLite's planner would pick them over a selective index.
 Index("ix_samples_is_loop_bpm", samples.c.is_loop, samples.c.bpm)

@@ -98,12 +98,12 @@ def upgrade() -> None:
         sa.UniqueConstraint("path", name="uq_samples_path"),
         sqlite_autoincrement=True,
     )
+    # No single-column index on low-cardinality flags (missing, is_loop): without statistics
+    # SQLite would prefer them over a selective one and scan the whole table.
     for column in (
         "content_hash",
-        "missing",
         "duration_s",
         "analysis_state",
-        "is_loop",
         "bpm",
         "key",
         "sample_type",
