@@ -212,3 +212,35 @@ def test_database_is_sqlite_in_wal_mode_with_integrity(library: Library, folder:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         (count,) = conn.execute("select count(*) from samples").fetchone()
     assert count == 6
+
+
+def test_watch_keeps_the_library_in_sync(library: Library, folder: Path) -> None:
+    import threading
+
+    library.scan([folder], options=FAST)
+    stop = threading.Event()
+    batches: list[tuple[list[str], int, int]] = []
+
+    def on_change(changed: list[str], summary: object) -> None:
+        batches.append((changed, summary.added, summary.missing))  # type: ignore[attr-defined]
+        if sum(added for _, added, _ in batches) >= 1:  # the folder may come as its own batch
+            stop.set()
+
+    watcher = threading.Thread(
+        target=library.watch,
+        args=([folder],),
+        kwargs={"options": FAST, "stop": stop, "on_change": on_change, "debounce_ms": 300},
+    )
+    watcher.start()
+    try:
+        import time
+
+        time.sleep(1.0)  # let the watcher start before the change
+        write(folder / "New" / "Clap_New.wav", noise(0.2, seed=5))
+        watcher.join(timeout=60)
+    finally:
+        stop.set()
+        watcher.join(timeout=10)
+    assert sum(added for _, added, _ in batches) == 1
+    new = library.get(str(folder / "New" / "Clap_New.wav"))
+    assert new.analysis_state is AnalysisState.DONE

@@ -137,23 +137,22 @@ def scan(
 
 
 def _watch(library: Library, paths: list[Path], options: ScanOptions, json_out: bool) -> None:
-    """Re-scan what changes until Ctrl-C (watchfiles batches bursts of events)."""
-    from watchfiles import watch as watch_changes
-
+    """Re-scan what changes until Ctrl-C."""
     err = err_console()
     stop = threading.Event()
     err.print(f"[dim]watching {len(paths)} folder(s); Ctrl-C to stop[/]")
+
+    def report(changed: list[str], summary: ScanSummary) -> None:
+        if json_out:
+            emit_json([{"summary": summary.model_dump(mode="json"), "changed": changed}])
+            return
+        out_console().print(
+            f"{len(changed)} change(s): {summary.added} added, {summary.updated} updated, "
+            f"{summary.moved} moved, {summary.missing} missing, {summary.analyzed} analyzed, "
+            f"{summary.failed} failed"
+        )
+
     try:
-        for changes in watch_changes(*paths, stop_event=stop, raise_interrupt=True):
-            changed = sorted({path for _, path in changes})
-            summary = library.scan(changed, options=options)
-            if json_out:
-                emit_json([{"summary": summary.model_dump(mode="json"), "changed": changed}])
-            else:
-                out_console().print(
-                    f"{len(changed)} change(s): {summary.added} added, {summary.updated} "
-                    f"updated, {summary.moved} moved, {summary.missing} missing, "
-                    f"{summary.analyzed} analyzed, {summary.failed} failed"
-                )
+        library.watch(paths, options=options, stop=stop, on_change=report)
     except KeyboardInterrupt:
         stop.set()

@@ -140,16 +140,52 @@ class Library:
         stop: threading.Event | None = None,
     ) -> ScanSummary:
         """Index ``roots`` and analyze what needs it (see :mod:`samplemind.library.pipeline`)."""
-        self.ensure_index()
+
+        def index() -> VectorIndex:
+            self.ensure_index()
+            return self.index
+
         return run_scan(
             self.store,
-            self.index,
+            index,
             roots,
             settings=self.settings,
             options=options or ScanOptions(),
             progress=progress,
             stop=stop,
         )
+
+    def watch(
+        self,
+        roots: Sequence[str | Path],
+        *,
+        options: ScanOptions | None = None,
+        stop: threading.Event,
+        on_change: Callable[[list[str], ScanSummary], None] | None = None,
+        debounce_ms: int = 800,
+    ) -> None:
+        """Keep the library in sync with ``roots`` until ``stop`` is set.
+
+        File-system events (watchfiles: inotify/FSEvents/ReadDirectoryChangesW) are batched;
+        each batch re-scans just the changed paths, so an added file is analyzed, an edited one
+        re-analyzed, a deleted one marked missing and a moved one relinked.
+
+        Args:
+            roots: Folders to watch (recursively).
+            options: Scan options for each batch.
+            stop: Set it to return.
+            on_change: Called with the changed paths and the batch's scan summary.
+            debounce_ms: Events closer together than this form one batch.
+        """
+        from watchfiles import watch as watch_changes
+
+        for changes in watch_changes(
+            *roots, stop_event=stop, debounce=debounce_ms, raise_interrupt=False, rust_timeout=500
+        ):
+            changed = sorted({path for _, path in changes})
+            summary = self.scan(changed, options=options)
+            if on_change is not None:
+                on_change(changed, summary)
 
     def scans(self, limit: int = 20) -> list[ScanRun]:
         return self.store.scans(limit)

@@ -106,7 +106,7 @@ Progress = Callable[[ScanProgress], None]
 
 def run_scan(
     store: SampleStore,
-    index: VectorIndex | None,
+    index: VectorIndex | Callable[[], VectorIndex] | None,
     roots: Sequence[str | Path],
     *,
     settings: Settings,
@@ -118,7 +118,8 @@ def run_scan(
 
     Args:
         store: Where records live.
-        index: Similarity index to keep up to date (None: leave it; it is rebuilt later).
+        index: Similarity index to keep up to date, or a callable opening it, called only when
+            there is something to analyze (None: leave it; it is rebuilt when found stale).
         roots: Folders (walked recursively) or single files. A root that does not exist marks
             its records missing (an offline drive).
         settings: Limits and ignore patterns.
@@ -312,7 +313,7 @@ def _record_failure(
 
 def _analyze(
     store: SampleStore,
-    index: VectorIndex | None,
+    index: VectorIndex | Callable[[], VectorIndex] | None,
     settings: Settings,
     options: ScanOptions,
     counts: _Counts,
@@ -337,6 +338,8 @@ def _analyze(
         for item in todo
         if not (stop and stop.is_set())
     )
+    if index is not None and not isinstance(index, VectorIndex):
+        index = index()  # opened only now: a re-scan with nothing to analyze never pays for it
     vectors = _VectorWriter(index)
     vectors.begin()
     done = 0
