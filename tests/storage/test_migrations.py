@@ -25,12 +25,13 @@ INITIAL = MIGRATIONS / "versions" / "0001_initial.py"
 
 
 def _include_name(name: str | None, type_: str, parent_names: Any) -> bool:
-    """The full-text objects are made by hand, outside the metadata."""
+    """The full-text objects and the dialect-specific expression index (name order) are made by
+    hand, outside the metadata; test_name_order_index_exists checks the latter."""
     if name is None:
         return True
     if type_ == "table":
         return not name.startswith(fts.SQLITE_FTS_TABLE)
-    return not (type_ == "index" and name == fts.PG_FTS_INDEX)
+    return not (type_ == "index" and name in (fts.PG_FTS_INDEX, "ix_samples_name_order"))
 
 
 def schema_diffs(engine: sa.Engine) -> list[Any]:
@@ -135,3 +136,24 @@ def test_schema_head_constant_is_alembics_head() -> None:
     config = Config()
     config.set_main_option("script_location", str(sql._MIGRATIONS))
     assert ScriptDirectory.from_config(config).get_current_head() == sql.SCHEMA_HEAD
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_name_order_index_exists(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp_path / 'lib.db'}"
+    else:
+        url = request.getfixturevalue("fresh_postgres")
+    store = SqlStore.open(url)
+    try:
+        engine = store.engine
+        listing = (
+            "select name from sqlite_master where type = 'index'"
+            if kind == "sqlite"
+            else "select indexname from pg_indexes where tablename = 'samples'"
+        )
+        with engine.connect() as conn:  # reflection skips expression indexes
+            names = set(conn.exec_driver_sql(listing).scalars())
+        assert "ix_samples_name_order" in names
+    finally:
+        store.close()
