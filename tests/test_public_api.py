@@ -16,6 +16,10 @@ PACKAGES = [
     "samplemind.analysis",
     "samplemind.errors",
     "samplemind.config",
+    "samplemind.library",
+    "samplemind.storage",
+    "samplemind.index",
+    "samplemind.search",
 ]
 
 
