@@ -31,7 +31,10 @@ def _include_name(name: str | None, type_: str, parent_names: Any) -> bool:
         return True
     if type_ == "table":
         return not name.startswith(fts.SQLITE_FTS_TABLE)
-    return not (type_ == "index" and name in (fts.PG_FTS_INDEX, "ix_samples_name_order"))
+    if type_ == "column":  # PostgreSQL's generated full-text column (migration 0003)
+        return name != fts.PG_TSVECTOR_COLUMN
+    hand_made = (fts.PG_FTS_INDEX, fts.PG_PATH_TRGM_INDEX, "ix_samples_name_order")
+    return not (type_ == "index" and name in hand_made)
 
 
 def schema_diffs(engine: sa.Engine) -> list[Any]:
@@ -157,3 +160,12 @@ def test_name_order_index_exists(kind: str, tmp_path: Path, request: pytest.Fixt
         assert "ix_samples_name_order" in names
     finally:
         store.close()
+
+
+def test_later_revisions_copy_the_tsvector_expression() -> None:
+    path = MIGRATIONS / "versions" / "0003_pg_stored_tsvector_trgm.py"
+    spec = importlib.util.spec_from_file_location("revision_0003", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module._PG_TSVECTOR == fts.PG_TSVECTOR_SQL

@@ -17,7 +17,13 @@ from samplemind.errors import (
     StorageError,
     StorageUnavailableError,
 )
-from samplemind.storage.fts import PG_FTS_INDEX, PG_TSVECTOR_SQL, SQLITE_FTS_TABLE
+from samplemind.storage.fts import (
+    PG_FTS_INDEX,
+    PG_PATH_TRGM_INDEX,
+    PG_TSVECTOR_COLUMN,
+    PG_TSVECTOR_SQL,
+    SQLITE_FTS_TABLE,
+)
 from samplemind.storage.sql import SqlStore
 
 
@@ -40,7 +46,7 @@ def matching(store: SqlStore, word: str) -> list[int]:
         sql = f"SELECT rowid FROM {SQLITE_FTS_TABLE} WHERE {SQLITE_FTS_TABLE} MATCH :q"
         query = f'"{word}"*'
     else:
-        sql = f"SELECT id FROM samples WHERE ({PG_TSVECTOR_SQL}) @@ to_tsquery('simple', :q)"
+        sql = f"SELECT id FROM samples WHERE {PG_TSVECTOR_COLUMN} @@ to_tsquery('simple', :q)"
         query = f"{word}:*"
     with store.engine.connect() as conn:
         return sorted(conn.execute(sa.text(sql), {"q": query}).scalars())
@@ -216,19 +222,39 @@ def test_postgres_queries_on_the_tsvector_use_its_index(pg_store: SqlStore) -> N
             conn.execute(
                 sa.text(
                     "EXPLAIN SELECT id FROM samples "
-                    f"WHERE ({PG_TSVECTOR_SQL}) @@ to_tsquery('simple', 'kick:*')"
+                    f"WHERE {PG_TSVECTOR_COLUMN} @@ to_tsquery('simple', 'kick:*')"
                 )
             ).scalars()
         )
     assert PG_FTS_INDEX in plan
 
 
-def test_truncate_all_restarts_ids(sql_store: SqlStore) -> None:
-    sql_store.add_samples([facts("/lib/a.wav"), facts("/lib/b.wav")])
-    sql_store.create_collection("kit")
-    sql_store.start_scan(["/lib"])
-    sql_store.truncate_all()
-    assert sql_store.count(include_missing=True) == 0
-    assert sql_store.collections() == [] and sql_store.scans() == []
-    assert sql_store.add_samples([facts("/lib/c.wav")]) == [1]
-    assert matching(sql_store, "a") == []
+def test_postgres_stored_vector_is_the_weighted_expression(pg_store: SqlStore) -> None:
+    pg_store.add_samples([facts("/lib/Drums/Dark Kick.wav")])
+    with pg_store.engine.connect() as conn:
+        same = conn.execute(
+            sa.text(f"SELECT {PG_TSVECTOR_COLUMN} = ({PG_TSVECTOR_SQL}) FROM samples")
+        ).scalar_one()
+    assert same is True
+
+
+def test_postgres_path_filter_uses_the_trigram_index(pg_store: SqlStore) -> None:
+    from samplemind.search.parse import parse_query
+    from samplemind.storage.sqlquery import compile_search
+
+    pg_store.add_samples([facts(f"/lib/pack_{i:03d}/Kick {i}.wav") for i in range(50)])
+    statement = compile_search(parse_query("path:pack_01"), dialect="postgresql", limit=20)
+    with pg_store.engine.connect() as conn:
+        found = [row[0] for row in conn.execute(statement)]
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        plan = "\n".join(
+            conn.execute(
+                sa.text(
+                    "EXPLAIN SELECT id FROM samples "
+                    """WHERE lower((path COLLATE "C")) LIKE :p ESCAPE '\\'"""
+                ),
+                {"p": "%pack\\_01%"},
+            ).scalars()
+        )
+    assert PG_PATH_TRGM_INDEX in plan
+    assert len(found) == 10  # pack_010 .. pack_019: "_" is literal, not a LIKE wildcard

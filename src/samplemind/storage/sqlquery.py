@@ -62,7 +62,7 @@ from samplemind.domain.query import (
     relevance_words,
     term_words,
 )
-from samplemind.storage.fts import PG_TSVECTOR_SQL, SQLITE_FTS_TABLE
+from samplemind.storage.fts import PG_TSVECTOR_COLUMN, SQLITE_FTS_TABLE
 from samplemind.storage.tables import collection_items, collections, favourites, samples, tags
 
 __all__ = [
@@ -150,8 +150,8 @@ class _Compiler:
 
     @staticmethod
     def tsvector() -> ColumnElement[Any]:
-        """The indexed expression, unqualified: it names the innermost ``samples`` in scope."""
-        return sa.literal_column(f"({PG_TSVECTOR_SQL})", postgresql.TSVECTOR)
+        """The stored, indexed vector, unqualified: it names the innermost ``samples`` in scope."""
+        return sa.literal_column(PG_TSVECTOR_COLUMN, postgresql.TSVECTOR)
 
     def text_in(self, groups: Sequence[Sequence[str]], *, top: bool) -> ColumnElement[bool]:
         """``samples.id`` is among the samples matching every word of one of ``groups``: one
@@ -264,9 +264,13 @@ class _Compiler:
         return sa.func.lower(self.c_text(column))
 
     def contains(self, column: ColumnElement[Any], text: str) -> ColumnElement[bool]:
-        needle = sa.literal(ascii_lower(text), sa.String)
-        position = sa.func.instr if self.dialect == "sqlite" else sa.func.strpos
-        return position(self.lower(column), needle) > 0
+        needle = ascii_lower(text)
+        if self.dialect == "sqlite":
+            return sa.func.instr(self.lower(column), sa.literal(needle, sa.String)) > 0
+        # LIKE (escaped), so PostgreSQL can use the pg_trgm index on lower(path COLLATE "C").
+        escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = sa.literal(f"%{escaped}%", sa.String)
+        return self.lower(column).like(pattern, escape="\\")
 
     def restrict(self, ids: Sequence[int]) -> ColumnElement[bool]:
         """``samples.id`` among ``ids``: one bound parameter however many there are."""
