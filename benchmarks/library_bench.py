@@ -365,6 +365,8 @@ def bench_query(args: argparse.Namespace) -> None:
                 times = _time(lambda p=parsed, s=store: s.search(p, limit=50), args.reps)
                 p50, p95 = _percentiles(times)
                 results.append((f"search {label}", q, p50, p95))
+            if label == "PostgreSQL":
+                store.truncate_all()  # leave the shared server as we found it
             store.close()
 
         rng = np.random.default_rng(args.seed)
