@@ -40,6 +40,10 @@ class _ProgressView:
     def __call__(self, event: ScanProgress) -> None:
         task = self._tasks.get(event.phase)
         if task is None:
+            for earlier in self._tasks.values():  # the previous phase is over: freeze its clock
+                done = next(t.completed for t in self._progress.tasks if t.id == earlier)
+                self._progress.update(earlier, total=done)
+                self._progress.stop_task(earlier)
             label = "indexing" if event.phase == "index" else "analyzing"
             task = self._progress.add_task(label, total=event.total, rate="")
             self._tasks[event.phase] = task
@@ -48,6 +52,8 @@ class _ProgressView:
         self._progress.update(
             task, completed=event.done, total=event.total, rate=f"{event.done / elapsed:,.0f}/s"
         )
+        if event.total is not None and event.done >= event.total:
+            self._progress.stop_task(task)
 
 
 def _print_summary(summary: ScanSummary, elapsed_s: float) -> None:

@@ -231,6 +231,8 @@ def _index(
         # are no longer in ``known``).
         gone = [s.id for s in known.values() if not s.missing and not os.path.exists(s.path)]
         counts.missing += store.set_missing(gone) if gone else 0
+    if progress is not None:  # the index phase is over: its total is now known
+        progress(ScanProgress("index", done, done))
 
 
 def _reindex_known(
