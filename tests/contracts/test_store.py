@@ -575,6 +575,8 @@ def test_collections(store: SampleStore) -> None:
 
     assert store.add_to_collection("bass", [b]) == 1  # created on the way
     assert [(x.name, x.size) for x in store.collections()] == [("Kit", 3), ("bass", 1)]
+    assert store.collections_of(b) == ["Kit", "bass"]
+    assert store.collections_of(999_999) == []
     assert store.collections()[0].id == kit.id
 
     assert store.remove_from_collection("Kit", [a, 999_999]) == 1
@@ -584,6 +586,7 @@ def test_collections(store: SampleStore) -> None:
 
     store.delete_collection("Kit")
     assert [x.name for x in store.collections()] == ["bass"]
+    assert store.collections_of(b) == ["bass"] and store.collections_of(c) == []
     assert store.count() == 3  # the samples stay
     for call in (
         lambda: store.delete_collection("Kit"),

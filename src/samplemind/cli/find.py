@@ -92,11 +92,7 @@ def show(
     with library_session() as library:
         sample = library.get(ref)
         analysis = library.analysis(sample.id)
-        collections = [
-            c.name
-            for c in library.collections()
-            if any(s.id == sample.id for s in library.collection_samples(c.name))
-        ]
+        collections = library.collections_of(sample.id)
     record = sample_record(sample)
     record["collections"] = collections
     record["analysis"] = analysis.to_record() if analysis else None

@@ -278,6 +278,10 @@ class Library:
     def collection_remove(self, name: str, refs: Iterable[int | str]) -> int:
         return self.store.remove_from_collection(name, [self.get(r).id for r in refs])
 
+    def collections_of(self, ref: int | str) -> list[str]:
+        """Names of the collections a sample is in."""
+        return self.store.collections_of(self.get(ref).id)
+
     def collection_samples(self, name: str) -> list[Sample]:
         return self.store.collection_samples(name)
 

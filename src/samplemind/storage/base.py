@@ -246,6 +246,10 @@ class SampleStore(ABC):
     def collection_samples(self, name: str) -> list[Sample]:
         """In the order they were added. Raises: CollectionNotFoundError."""
 
+    @abstractmethod
+    def collections_of(self, sample_id: int) -> list[str]:
+        """Names of the collections holding the sample, sorted. Unknown ids give []."""
+
     # --- scan runs --------------------------------------------------------------------------
     @abstractmethod
     def start_scan(self, roots: Sequence[str]) -> ScanRun:

@@ -506,6 +506,11 @@ class MemoryStore(SampleStore):
             self._check()
             return [self._sample(i) for i in self._collection(name).items]
 
+    def collections_of(self, sample_id: int) -> list[str]:
+        with self._lock:
+            self._check()
+            return sorted(name for name, c in self._collections.items() if sample_id in c.items)
+
     # --- scan runs -------------------------------------------------------------------------
     def start_scan(self, roots: Sequence[str]) -> ScanRun:
         with self._lock:

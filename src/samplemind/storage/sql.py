@@ -914,6 +914,16 @@ class SqlStore(SampleStore):
             ).scalars()
             return self._load(conn, list(ids))
 
+    def collections_of(self, sample_id: int) -> list[str]:
+        items, named = t.collection_items, t.collections
+        with self._connect() as conn:
+            names = conn.execute(
+                sa.select(named.c.name)
+                .join(items, items.c.collection_id == named.c.id)
+                .where(items.c.sample_id == sample_id)
+            ).scalars()
+            return sorted(names)
+
     # --- scan runs -------------------------------------------------------------------------
     def start_scan(self, roots: Sequence[str]) -> ScanRun:
         runs = t.scan_runs
