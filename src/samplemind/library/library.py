@@ -37,8 +37,9 @@ from samplemind.domain.library import (
 from samplemind.domain.query import SearchQuery
 from samplemind.errors import SampleMindError, SampleNotFoundError
 from samplemind.index.base import VectorIndex
-from samplemind.index.spaces import spaces_fingerprint, vectors_from_outputs
-from samplemind.library.pipeline import META_DIRTY, META_SPACES, ScanOptions, run_scan
+from samplemind.index.spaces import spaces_fingerprint
+from samplemind.library.pipeline import ScanOptions, run_scan
+from samplemind.library.vectors import INPUT_ANALYZERS, META_DIRTY, META_SPACES, VectorWriter
 from samplemind.search.engine import Reference, SearchEngine
 from samplemind.search.parse import parse_query
 from samplemind.storage.base import SampleStore
@@ -446,43 +447,19 @@ class Library:
         return True
 
     def rebuild_index(self, *, batch_size: int = 512) -> int:
-        """Recompute every similarity vector from stored analyses; returns samples indexed."""
+        """Recompute every similarity vector from stored analyses; returns samples indexed.
+
+        Raises:
+            VectorIndexError: the index failed (it stays marked stale).
+        """
         self.index.clear()
-        count = 0
-        pending: dict[str, tuple[list[int], list[np.ndarray]]] = {}
-
-        def flush() -> None:
-            for space, (ids, vecs) in pending.items():
-                self.index.upsert(space, ids, np.asarray(vecs, dtype=np.float32))
-            pending.clear()
-
-        for sample_id, outputs in self.store.analyzer_outputs(
-            [
-                "timbre",
-                "pitch",
-                "key",
-                "tempo",
-                "loop",
-                "envelope",
-                "loudness",
-                "silence",
-                "spectral",
-                "rhythm",
-            ]
-        ):
-            vectors = vectors_from_outputs(outputs)
-            if not vectors:
-                continue
-            for space, vector in vectors.items():
-                ids, vecs = pending.setdefault(space, ([], []))
-                ids.append(sample_id)
-                vecs.append(vector)
-            count += 1
-            if count % batch_size == 0:
-                flush()
-        flush()
-        self.index.set_meta(META_SPACES, spaces_fingerprint())
-        self.index.set_meta(META_DIRTY, "0")
+        writer = VectorWriter(self.index, batch_size=batch_size, strict=True)
+        writer.begin()
+        count = sum(
+            writer.add(sample_id, outputs)
+            for sample_id, outputs in self.store.analyzer_outputs(INPUT_ANALYZERS)
+        )
+        writer.finish(rebuilt=True)
         return count
 
 

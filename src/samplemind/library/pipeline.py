@@ -36,23 +36,18 @@ from samplemind.domain.analysis import AnalysisLevel
 from samplemind.domain.library import FileFacts, PendingAnalysis, Sample, ScanSummary
 from samplemind.errors import AudioError, SampleMindError
 from samplemind.index.base import VectorIndex
-from samplemind.index.spaces import vectors_from_outputs
 from samplemind.library.tagging import filename_tags
+from samplemind.library.vectors import VectorWriter
 from samplemind.storage.base import FileState, SampleStore
 
 if TYPE_CHECKING:
     from samplemind.analysis.batch import FileOutcome
 
-__all__ = ["META_DIRTY", "META_SPACES", "ScanOptions", "ScanProgress", "run_scan"]
-
-#: Index metadata keys: the spaces fingerprint it was built with, and "1" while a scan writes.
-META_SPACES = "spaces"
-META_DIRTY = "dirty"
+__all__ = ["ScanOptions", "ScanProgress", "run_scan"]
 
 log = logging.getLogger(__name__)
 
 _INSERT_BATCH = 200
-_VECTOR_BATCH = 64
 
 
 @dataclass(frozen=True)
@@ -342,7 +337,7 @@ def _analyze(
     )
     if index is not None and not isinstance(index, VectorIndex):
         index = index()  # opened only now: a re-scan with nothing to analyze never pays for it
-    vectors = _VectorWriter(index)
+    vectors = VectorWriter(index)
     vectors.begin()
     done = 0
     started = time.perf_counter()
@@ -366,56 +361,3 @@ def _analyze(
     finally:
         vectors.finish()
         log.info("analyzed %d files in %.1f s", done, time.perf_counter() - started)
-
-
-class _VectorWriter:
-    """Batches similarity vectors into the index; an index failure never fails the scan (the
-    index is rebuilt from the database when it is found stale)."""
-
-    def __init__(self, index: VectorIndex | None) -> None:
-        self._index = index
-        self._pending: dict[str, tuple[list[int], list[object]]] = {}
-        self._count = 0
-        self._ok = True
-
-    def begin(self) -> None:
-        """Mark the index dirty until :meth:`finish`: a crash in between makes it stale."""
-        if self._index is not None:
-            try:
-                self._index.set_meta(META_DIRTY, "1")
-            except SampleMindError as exc:
-                log.warning("similarity index unavailable (%s)", exc.message)
-
-    def finish(self) -> None:
-        self.flush()
-        if self._index is not None and self._ok:
-            try:
-                self._index.set_meta(META_DIRTY, "0")
-            except SampleMindError as exc:
-                log.warning("similarity index unavailable (%s)", exc.message)
-
-    def add(self, sample_id: int, outputs: dict[str, object]) -> None:
-        if self._index is None:
-            return
-        for space, vector in vectors_from_outputs(outputs).items():
-            ids, vecs = self._pending.setdefault(space, ([], []))
-            ids.append(sample_id)
-            vecs.append(vector)
-        self._count += 1
-        if self._count >= _VECTOR_BATCH:
-            self.flush()
-
-    def flush(self) -> None:
-        if self._index is None or not self._pending:
-            return
-        import numpy as np
-
-        try:
-            for space, (ids, vecs) in self._pending.items():
-                self._index.upsert(space, ids, np.asarray(vecs, dtype=np.float32))
-        except SampleMindError as exc:
-            self._ok = False
-            log.warning("similarity index not updated (%s); it will be rebuilt", exc.message)
-        finally:
-            self._pending = {}
-            self._count = 0
