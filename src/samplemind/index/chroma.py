@@ -115,18 +115,14 @@ class ChromaVectorIndex(VectorIndex):
             )
         except Exception as exc:
             raise VectorIndexError(f"cannot open ChromaDB in {location}: {exc}") from exc
-        try:
-            return cls(
-                client,
-                location=location,
-                spaces=spaces,
-                prefix=prefix,
-                hnsw=hnsw,
-                exact_restrict_limit=exact_restrict_limit,
-            )
-        except BaseException:  # refused arguments: do not leak the client
-            _close_client(client)
-            raise
+        return cls._adopt(
+            client,
+            location=location,
+            spaces=spaces,
+            prefix=prefix,
+            hnsw=hnsw,
+            exact_restrict_limit=exact_restrict_limit,
+        )
 
     @classmethod
     def http(
@@ -160,16 +156,21 @@ class ChromaVectorIndex(VectorIndex):
             raise VectorIndexError(
                 f"cannot reach the ChromaDB server at {url} ({_describe(exc)}); is it running?"
             ) from exc
+        return cls._adopt(
+            client,
+            location=url,
+            spaces=spaces,
+            prefix=prefix,
+            hnsw=hnsw,
+            exact_restrict_limit=exact_restrict_limit,
+        )
+
+    @classmethod
+    def _adopt(cls, client: Any, **options: Any) -> ChromaVectorIndex:
+        """Wrap a fresh client; if the constructor refuses its arguments, close the client."""
         try:
-            return cls(
-                client,
-                location=url,
-                spaces=spaces,
-                prefix=prefix,
-                hnsw=hnsw,
-                exact_restrict_limit=exact_restrict_limit,
-            )
-        except BaseException:  # refused arguments: do not leak the client
+            return cls(client, **options)
+        except BaseException:
             _close_client(client)
             raise
 

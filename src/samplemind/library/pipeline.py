@@ -24,7 +24,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -84,16 +84,7 @@ class _Counts:
     failures: list[tuple[str, str, str]] = field(default_factory=list)
 
     def summary(self) -> ScanSummary:
-        return ScanSummary(
-            added=self.added,
-            updated=self.updated,
-            moved=self.moved,
-            unchanged=self.unchanged,
-            missing=self.missing,
-            analyzed=self.analyzed,
-            failed=self.failed,
-            failures=tuple(self.failures),
-        )
+        return ScanSummary.model_validate(asdict(self))
 
 
 Progress = Callable[[ScanProgress], None]
@@ -152,20 +143,8 @@ def _facts(
         info = probe(path, settings)
     except AudioError as exc:
         return FileFacts(**base, mtime_ns=st.st_mtime_ns), exc
-    return (
-        FileFacts(
-            **base,
-            mtime_ns=st.st_mtime_ns,
-            format=info.format,
-            subtype=info.subtype,
-            bit_depth=info.bit_depth,
-            sample_rate_hz=info.sample_rate_hz,
-            channels=info.channels,
-            frames=info.frames,
-            duration_s=info.duration_s,
-        ),
-        None,
-    )
+    header = info.model_dump(exclude={"file_size_bytes"})  # the rest are FileFacts fields
+    return FileFacts(**base, mtime_ns=st.st_mtime_ns, **header), None
 
 
 def _walk(root: str, ignore: Sequence[str]) -> Iterator[str]:

@@ -49,7 +49,7 @@ class SearchEngine:
     def __init__(
         self,
         store: SampleStore,
-        index: VectorIndex | Callable[[], VectorIndex],
+        index: Callable[[], VectorIndex],
         settings: Settings,
     ) -> None:
         self._store = store
@@ -60,8 +60,7 @@ class SearchEngine:
 
     @property
     def _index(self) -> VectorIndex:
-        source = self._index_source
-        return source if isinstance(source, VectorIndex) else source()
+        return self._index_source()
 
     def search(self, query: SearchQuery, *, limit: int = 50, offset: int = 0) -> list[SearchHit]:
         """Matching samples, best first; ``like:`` ranks by similarity (score = cosine)."""
