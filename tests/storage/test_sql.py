@@ -258,3 +258,21 @@ def test_postgres_path_filter_uses_the_trigram_index(pg_store: SqlStore) -> None
         )
     assert PG_PATH_TRGM_INDEX in plan
     assert len(found) == 10  # pack_010 .. pack_019: "_" is literal, not a LIKE wildcard
+
+
+def test_postgres_sessions_plan_for_cached_storage_unless_the_url_says_otherwise(
+    postgres_url: str,
+) -> None:
+    from samplemind.storage.sql import PG_RANDOM_PAGE_COST
+
+    def page_cost(url: str) -> float:
+        store = SqlStore.open(url)
+        try:
+            with store.engine.connect() as conn:
+                return float(conn.exec_driver_sql("SHOW random_page_cost").scalar_one())
+        finally:
+            store.close()
+
+    assert page_cost(postgres_url) == PG_RANDOM_PAGE_COST
+    separator = "&" if "?" in postgres_url else "?"
+    assert page_cost(f"{postgres_url}{separator}options=-c%20random_page_cost%3D3") == 3.0

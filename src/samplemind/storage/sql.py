@@ -78,6 +78,9 @@ from samplemind.storage._common import (
 )
 from samplemind.storage.base import FileState, SampleStore
 
+#: Planner cost of a random page for our PostgreSQL sessions (SSD/cached storage).
+PG_RANDOM_PAGE_COST = 1.1
+
 __all__ = ["SqlStore"]
 
 log = logging.getLogger(__name__)
@@ -203,9 +206,14 @@ class SqlStore(SampleStore):
             if backend == "sqlite":
                 engine = _sqlite_engine(parsed, safe, busy_timeout_ms=busy_timeout_ms)
             elif backend == "postgresql":
-                engine = sa.create_engine(
-                    parsed, pool_pre_ping=True, connect_args={"connect_timeout": 10}
-                )
+                connect_args: dict[str, Any] = {"connect_timeout": 10}
+                if "options" not in parsed.query:
+                    # The catalogue lives in RAM or on SSD, where an index probe costs about
+                    # what a sequential page does; with the default 4.0 the planner seq-scans
+                    # 100k samples (31 ms) rather than probe the 2,000 favourites (8 ms). A URL
+                    # that passes its own ``options`` keeps the server's planner settings.
+                    connect_args["options"] = f"-c random_page_cost={PG_RANDOM_PAGE_COST}"
+                engine = sa.create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
             else:
                 raise ConfigError(
                     f"unsupported database {backend!r} in {safe}; valid: postgresql, sqlite"
