@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -75,6 +75,33 @@ class Settings(BaseSettings):
     scan_ignore: list[str] = Field(
         default_factory=lambda: ["__MACOSX", "$RECYCLE.BIN", "System Volume Information"],
         description="Folder names never scanned (hidden folders are always skipped).",
+    )
+
+    library_folders: list[Path] = Field(
+        default_factory=list,
+        description="Folders the library holds: what `POST /api/library/scans` scans and the "
+        "API may serve audio from (besides the roots of recorded scans).",
+    )
+
+    # HTTP API (`samplemind serve`).
+    api_host: str = Field("127.0.0.1", description="Address to bind; not loopback needs api_keys.")
+    api_port: int = Field(8000, ge=0, le=65_535, description="Port to bind (0: any free one).")
+    api_keys: list[SecretStr] = Field(
+        default_factory=list,
+        description="Bearer keys; required (and checked) whenever the API listens beyond "
+        "loopback, checked on loopback too when any is set.",
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Browser origins allowed to call the API."
+    )
+    upload_max_mb: float = Field(200.0, gt=0, description="Largest accepted upload (413 above).")
+    rate_limit: str = Field(
+        "60/minute",
+        description="Per-client limit on expensive routes (uploads, analysis, similarity), "
+        "in the `limits` notation: `N/second|minute|hour`, `;`-separated for several.",
+    )
+    api_workers: int | None = Field(
+        None, ge=1, description="Processes analyzing uploads; None: half the cores, at least 1."
     )
 
     def resolved_data_dir(self) -> Path:

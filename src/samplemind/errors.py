@@ -24,6 +24,11 @@ delivery layer (the CLI's ``main()``)::
     ├── StorageError                   code="storage"       the database failed
     │   └── StorageUnavailableError    code="storage_unavailable" unreachable, locked, or gone
     ├── VectorIndexError               code="vector_index"  the similarity index failed
+    ├── NotAnalyzedError               code="not_analyzed"  the sample lacks the analysis asked for
+    ├── AccessDeniedError              code="access_denied" a file outside the library's folders
+    ├── AuthenticationError            code="unauthorized"  no or a wrong API key
+    ├── TooLargeError                  code="too_large"     an upload over the size limit
+    ├── RateLimitError                 code="rate_limited"  too many expensive requests; retry later
     └── WorkerError                    code="worker"        the isolated worker died or timed out
         ├── WorkerTimeoutError         code="timeout"
         └── WorkerCrashError           code="worker_crash"  killed, e.g. by its memory limit
@@ -36,9 +41,11 @@ from __future__ import annotations
 from typing import ClassVar
 
 __all__ = [
+    "AccessDeniedError",
     "AnalysisError",
     "AudioError",
     "AudioNotFoundError",
+    "AuthenticationError",
     "CollectionNotFoundError",
     "ConfigError",
     "ConflictError",
@@ -47,12 +54,15 @@ __all__ = [
     "DuplicatePathError",
     "EmptyAudioError",
     "HeaderLimitError",
+    "NotAnalyzedError",
     "NotFoundError",
     "QuerySyntaxError",
+    "RateLimitError",
     "SampleMindError",
     "SampleNotFoundError",
     "StorageError",
     "StorageUnavailableError",
+    "TooLargeError",
     "TooLongError",
     "UnsupportedFormatError",
     "VectorIndexError",
@@ -211,3 +221,38 @@ class VectorIndexError(SampleMindError):
     """The similarity index failed."""
 
     code = "vector_index"
+
+
+class AccessDeniedError(SampleMindError):
+    """The file is outside the library's folders (whatever the database says)."""
+
+    code = "access_denied"
+
+
+class AuthenticationError(SampleMindError):
+    """No API key, or not one of the configured keys."""
+
+    code = "unauthorized"
+
+
+class TooLargeError(SampleMindError):
+    """An upload larger than the configured limit."""
+
+    code = "too_large"
+
+
+class RateLimitError(SampleMindError):
+    """Too many expensive requests from one client; ``retry_after_s`` says when to try again."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = max(1, retry_after_s)
+
+
+class NotAnalyzedError(SampleMindError):
+    """The sample has not been analyzed (far enough) for what was asked, e.g. similarity after
+    a BASIC-level analysis."""
+
+    code = "not_analyzed"

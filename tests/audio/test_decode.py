@@ -95,11 +95,30 @@ def test_absurd_channel_count_is_refused(tmp_path: Path) -> None:
         decode(path)
 
 
-def test_wav_claiming_more_data_than_it_has_decodes_what_is_there(tmp_path: Path) -> None:
+def test_wav_claiming_more_data_than_it_has_is_refused(tmp_path: Path) -> None:
+    # libsndfile clamps the length to the file: without our check this passes as 100 frames.
     path = tmp_path / "liar.wav"
     path.write_bytes(wav_header(data_bytes=0x7FFFFFF0, payload=b"\x00\x10" * 100))
-    signal = decode(path)
-    assert signal.frames == 100
+    with pytest.raises(DecodeError, match="truncated, or a lying header"):
+        decode(path)
+    with pytest.raises(DecodeError, match="declares 2,147,483,632 bytes"):
+        probe(path)
+
+
+def test_wav_with_unknown_data_length_decodes_what_is_there(tmp_path: Path) -> None:
+    path = tmp_path / "streamed.wav"  # a recorder that never came back to fill in the length
+    path.write_bytes(wav_header(data_bytes=0xFFFFFFFF, payload=b"\x00\x10" * 100))
+    assert decode(path).frames == 100
+
+
+def test_truncated_aiff_is_refused(tmp_path: Path) -> None:
+    whole = tmp_path / "whole.aiff"
+    sf.write(whole, np.full(SR, 0.25, dtype=np.float32), SR, format="AIFF", subtype="PCM_16")
+    cut = tmp_path / "cut.aiff"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    assert decode(whole).frames == SR
+    with pytest.raises(DecodeError, match="truncated"):
+        decode(cut)
 
 
 def test_longer_than_limit_is_refused(tmp_path: Path) -> None:

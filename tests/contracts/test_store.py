@@ -635,7 +635,9 @@ def test_duplicate_hashes(store: SampleStore) -> None:
 def test_stats(store: SampleStore) -> None:
     fs = [facts(f"/lib/{i}.wav") for i in range(6)]
     ids = store.add_samples(fs)
-    store.save_analysis(ids[0], result_for(fs[0], {"loop": 1, "key": 1}, sample_type="loop"))
+    store.save_analysis(
+        ids[0], result_for(fs[0], {"loop": 1, "key": 1, "tempo": 1}, sample_type="loop", bpm=124.9)
+    )
     store.save_analysis(ids[1], result_for(fs[1], {"key": 1}, sample_type="kick"))
     loop_free = result_for(fs[2], {"loop": 1}, sample_type="kick")
     store.save_analysis(
@@ -655,6 +657,7 @@ def test_stats(store: SampleStore) -> None:
         "pending": 1,
         "by_type": {"kick": 2, "loop": 1},
         "by_key": {"A minor": 2},
+        "bpm_histogram": {120: 1},  # only loops: the one-shot's tempo is not counted
         "loops": 1,
         "oneshots": 1,
         "favourites": 1,
@@ -665,7 +668,7 @@ def test_stats(store: SampleStore) -> None:
 def test_stats_of_an_empty_store(store: SampleStore) -> None:
     stats = store.stats()
     assert stats["samples"] == stats["missing"] == stats["favourites"] == 0
-    assert stats["by_type"] == {} and stats["by_key"] == {}
+    assert stats["by_type"] == {} and stats["by_key"] == {} and stats["bpm_histogram"] == {}
 
 
 # --- scan runs -----------------------------------------------------------------------------
@@ -694,6 +697,11 @@ def test_scan_runs(store: SampleStore) -> None:
     assert runs[1].finished_at is not None and runs[1].finished_at >= runs[1].started_at
     assert runs[1].started_at == second.started_at
     assert [r.id for r in store.scans(limit=1)] == [third.id]
+    assert store.scan_roots() == ["/lib", "/more", "/x"]
+
+
+def test_scan_roots_of_a_store_never_scanned(store: SampleStore) -> None:
+    assert store.scan_roots() == []
 
 
 # --- hostile input -------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import logging
 import multiprocessing
 import os
 import resource
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ from samplemind.errors import (
     WorkerTimeoutError,
 )
 
-__all__ = ["AnalysisTask", "FileOutcome", "analyze_many", "default_jobs"]
+__all__ = ["AnalysisPool", "AnalysisTask", "FileOutcome", "analyze_many", "default_jobs"]
 
 log = logging.getLogger(__name__)
 
@@ -206,3 +207,65 @@ def _outcome(path: str, future: Future[Any], settings: Settings) -> FileOutcome:
     if isinstance(value, dict):
         return FileOutcome(path, error=_error_from(value))
     return FileOutcome(path, result=value)
+
+
+class AnalysisPool:
+    """A long-lived pool of isolated analysis workers, for a server analyzing uploads one by one.
+
+    Same isolation as :func:`analyze_many` (address-space limit, per-file time limit, a crashed
+    worker replaced); the pool starts on the first :meth:`submit`, so an app that never analyzes
+    never forks. Thread-safe.
+
+    Example:
+        >>> pool = AnalysisPool(Settings(), jobs=1)
+        >>> pool.close()  # never started: nothing to stop
+    """
+
+    def __init__(self, settings: Settings, *, jobs: int | None = None) -> None:
+        self._settings = settings
+        self._settings_data = settings.model_dump()
+        self._jobs = jobs or max(1, default_jobs() // 2)
+        self._pool: ProcessPool | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def jobs(self) -> int:
+        return self._jobs
+
+    def submit(
+        self,
+        path: str | Path,
+        *,
+        level: AnalysisLevel = AnalysisLevel.STANDARD,
+        only: frozenset[str] | None = None,
+    ) -> Future[FileOutcome]:
+        """Schedule one file; the future resolves to its :class:`FileOutcome` (never raises)."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = ProcessPool(
+                    max_workers=self._jobs,
+                    initializer=_init_worker,
+                    initargs=(self._settings.worker_memory_mb,),
+                    context=_context(),
+                )
+            scheduled: Future[Any] = self._pool.schedule(
+                _work,
+                args=(str(path), int(level), self._settings_data, only),
+                timeout=self._settings.worker_timeout_s,
+            )
+        outcome: Future[FileOutcome] = Future()
+        outcome.set_running_or_notify_cancel()
+
+        def settle(done: Future[Any]) -> None:
+            outcome.set_result(_outcome(str(path), done, self._settings))
+
+        scheduled.add_done_callback(settle)
+        return outcome
+
+    def close(self) -> None:
+        """Stop the workers (files in flight are abandoned)."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.stop()  # type: ignore[no-untyped-call]
+            pool.join()

@@ -30,6 +30,9 @@ __all__ = ["decode", "probe"]
 
 log = logging.getLogger(__name__)
 
+#: Formats whose header states the exact length (the compressed ones only estimate it).
+_EXACT_LENGTH_FORMATS = frozenset({"WAV", "WAVEX", "AIFF", "AIFC", "FLAC", "CAF", "W64"})
+
 #: A header declaring more than a day of audio is lying, whatever the configured limit.
 _ABSURD_DURATION_S = 24 * 3600.0
 
@@ -64,6 +67,57 @@ def _open(path: Path) -> sf.SoundFile:
         raise DecodeError(f"{path.name}: not readable audio ({_reason(exc)})") from exc
 
 
+def _check_riff_data(path: Path) -> None:
+    """Refuse a WAV whose ``data`` chunk declares more bytes than the file holds.
+
+    libsndfile quietly clamps such a length to the file, so a truncated download, or a header
+    forged to declare 2**31 frames, would otherwise pass as a short, valid sound. The chunk
+    walk seeks over chunk bodies, so it reads a few bytes per chunk whatever the file size.
+    Sizes 0 and 0xFFFFFFFF mean "unknown" (streamed recordings, RF64) and are let through.
+    """
+    size = path.stat().st_size
+    with path.open("rb") as f:
+        if f.read(12)[8:12] != b"WAVE":
+            return  # RF64/BW64 and friends: libsndfile checks those itself
+        for _ in range(10_000):
+            header = f.read(8)
+            if len(header) < 8:
+                return
+            chunk, length = header[:4], int.from_bytes(header[4:], "little")
+            if chunk == b"data":
+                available = size - f.tell()
+                if length not in (0, 0xFFFFFFFF) and length > available + 1:
+                    raise DecodeError(
+                        f"{path.name}: the header declares {length:,} bytes of audio but the "
+                        f"file holds {available:,}: truncated, or a lying header"
+                    )
+                return
+            f.seek(length + (length & 1), 1)
+
+
+def _check_aiff_frames(path: Path, frames: int) -> None:
+    """Refuse an AIFF whose ``COMM`` chunk declares more frames than libsndfile found (it
+    clamps the count to the file, as for WAV)."""
+    with path.open("rb") as f:
+        if f.read(12)[:4] != b"FORM":
+            return
+        for _ in range(10_000):
+            header = f.read(8)
+            if len(header) < 8:
+                return
+            chunk, length = header[:4], int.from_bytes(header[4:], "big")
+            if chunk == b"COMM":
+                body = f.read(6)
+                declared = int.from_bytes(body[2:6], "big") if len(body) == 6 else 0
+                if declared > frames:
+                    raise DecodeError(
+                        f"{path.name}: the header declares {declared:,} frames but the file "
+                        f"holds {frames:,}: truncated, or a lying header"
+                    )
+                return
+            f.seek(length + (length & 1), 1)
+
+
 def _reason(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:200]
@@ -81,6 +135,10 @@ def _info(path: Path, handle: sf.SoundFile, settings: Settings) -> AudioInfo:
         raise HeaderLimitError(
             f"{name}: header declares {channels} channels; accepted 1..{settings.max_channels}"
         )
+    if str(handle.format) in ("WAV", "WAVEX"):
+        _check_riff_data(path)
+    elif str(handle.format) in ("AIFF", "AIFC"):
+        _check_aiff_frames(path, frames)
     declared_s = frames / rate
     if declared_s > _ABSURD_DURATION_S:
         raise HeaderLimitError(
@@ -139,6 +197,11 @@ def decode(path: str | Path, settings: Settings | None = None) -> AudioSignal:
     frames = int(samples.shape[0])
     if frames == 0:
         raise EmptyAudioError(f"{path.name}: no audio frames")
+    if frames < info.frames and info.format in _EXACT_LENGTH_FORMATS:
+        raise DecodeError(
+            f"{path.name}: the header declares {info.frames:,} frames but only {frames:,} "
+            "could be read: the file is truncated"
+        )
     if frames != info.frames:
         # Compressed formats estimate their length; trust what was decoded.
         log.debug("%s: header said %d frames, decoded %d", path.name, info.frames, frames)

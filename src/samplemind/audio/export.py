@@ -41,6 +41,7 @@ __all__ = [
     "ExportOutcome",
     "export_files",
     "render_name",
+    "safe_file_name",
 ]
 
 log = logging.getLogger(__name__)
@@ -149,8 +150,8 @@ def render_name(pattern: str, fields: Mapping[str, object]) -> str:
         pieces.append("." + _EXT)
     text = _EMPTY_RUN.sub(_join_gap, "".join(pieces))
     if text.endswith("." + _EXT):
-        return _safe_file_name(text[:-2].replace(_EXT, ext), ext)
-    return _safe_file_name(text.replace(_EXT, ext), None)
+        return safe_file_name(text[:-2].replace(_EXT, ext), ext)
+    return safe_file_name(text.replace(_EXT, ext), None)
 
 
 def _field_text(field: str, value: object, spec: str) -> str:
@@ -205,8 +206,15 @@ def _clean(text: str) -> str:
     )
 
 
-def _safe_file_name(text: str, ext: str | None) -> str:
-    """``text`` (a stem, or a whole name when ``ext`` is None) made safe, with ``.ext``."""
+def safe_file_name(text: str, ext: str | None = None) -> str:
+    """``text`` (a stem, or a whole name when ``ext`` is None) made safe, with ``.ext``.
+
+    Example:
+        >>> safe_file_name("../../etc/passwd")
+        '_._._etc_passwd'
+        >>> safe_file_name("CON.wav")
+        '_CON.wav'
+    """
     text = unicodedata.normalize("NFC", text.replace(_EMPTY, ""))
     stem = text
     if ext is None:

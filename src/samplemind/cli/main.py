@@ -18,6 +18,7 @@ from samplemind.cli import analyze as analyze_cmd
 from samplemind.cli import demo as demo_cmd
 from samplemind.cli import find, kits, organise
 from samplemind.cli import scan as scan_cmd
+from samplemind.cli import serve as serve_cmd
 from samplemind.errors import ConfigError, SampleMindError
 
 __all__ = ["app", "main"]
@@ -42,6 +43,7 @@ app.command("duplicates")(kits.duplicates)
 app.command("export")(kits.export)
 app.command("write-tags")(kits.write_tags)
 app.command("reindex")(kits.reindex)
+app.command("serve")(serve_cmd.serve)
 
 
 def _version(value: bool) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +36,13 @@ from samplemind.domain.library import (
     TagSource,
 )
 from samplemind.domain.query import SearchQuery
-from samplemind.errors import SampleMindError, SampleNotFoundError
+from samplemind.errors import (
+    AccessDeniedError,
+    AudioNotFoundError,
+    SampleMindError,
+    SampleNotFoundError,
+    UnsupportedFormatError,
+)
 from samplemind.index.base import VectorIndex
 from samplemind.index.spaces import spaces_fingerprint
 from samplemind.library.pipeline import ScanOptions, run_scan
@@ -46,10 +53,14 @@ from samplemind.storage.base import SampleStore
 
 if TYPE_CHECKING:
     from samplemind.audio.export import ExportOutcome
+    from samplemind.audio.peaks import Waveform
 
 __all__ = ["DuplicateGroup", "IndexStatus", "Library", "open_library"]
 
 log = logging.getLogger(__name__)
+
+#: How long :meth:`Library.roots` trusts what it read (another process may scan meanwhile).
+_ROOTS_TTL_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -102,13 +113,18 @@ class Library:
         self._index_factory = None if isinstance(index, VectorIndex) else index
         self.engine = SearchEngine(store, lambda: self.index, settings)
         self._index_checked = False
+        # Servers call in from many threads: the index opens, and is checked, once.
+        self._index_lock = threading.RLock()
+        self._roots: tuple[float, list[Path]] | None = None
 
     @property
     def index(self) -> VectorIndex:
         """The similarity index (opened on first use)."""
         if self._index is None:
-            assert self._index_factory is not None
-            self._index = self._index_factory()
+            with self._index_lock:
+                if self._index is None:
+                    assert self._index_factory is not None
+                    self._index = self._index_factory()
         return self._index
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -146,6 +162,7 @@ class Library:
             self.ensure_index()
             return self.index
 
+        self._roots = None  # the scan records its roots: folders the library now holds
         return run_scan(
             self.store,
             index,
@@ -240,8 +257,143 @@ class Library:
         parsed = parse_query(query) if isinstance(query, str) else query
         return reference, self.engine.similar(reference, aspect=aspect, n=n, query=parsed)
 
+    def similar_to_analysis(
+        self,
+        result: AnalysisResult,
+        *,
+        label: str,
+        aspect: str = "overall",
+        n: int = 20,
+        query: str | SearchQuery | None = None,
+    ) -> list[SearchHit]:
+        """Samples that sound like an analysis made elsewhere (an uploaded file's, say)."""
+        self.ensure_index()
+        parsed = parse_query(query) if isinstance(query, str) else query
+        reference = self.engine.reference_from(result, label)
+        return self.engine.similar(reference, aspect=aspect, n=n, query=parsed)
+
     def stats(self) -> dict[str, Any]:
+        """Counts: samples, analysis states, loops, favourites, collections, by type and key,
+        and a BPM histogram of loops (see :meth:`SampleStore.stats`)."""
         return self.store.stats()
+
+    # --- files --------------------------------------------------------------------------------
+    def uploads_dir(self) -> Path:
+        """Where files added through the API are kept (a library folder itself)."""
+        return self.settings.resolved_data_dir() / "uploads"
+
+    def roots(self) -> list[Path]:
+        """The folders the library holds, resolved: ``settings.library_folders``, the uploads
+        folder and every root a scan was given. A filesystem root is never one (a database
+        naming ``/`` must not open the whole disk). Cached for a few seconds."""
+        cached = self._roots
+        if cached is not None and time.monotonic() - cached[0] < _ROOTS_TTL_S:
+            return cached[1]
+        candidates = [*self.settings.library_folders, self.uploads_dir()]
+        candidates += [Path(root) for root in self.store.scan_roots()]
+        roots: list[Path] = []
+        for candidate in candidates:
+            resolved = Path(os.path.realpath(candidate.expanduser()))
+            if resolved.parent != resolved and resolved not in roots:
+                roots.append(resolved)
+        self._roots = (time.monotonic(), roots)
+        return roots
+
+    def audio_file(self, ref: int | str) -> tuple[Sample, Path]:
+        """A sample and its file, checked safe to hand out: present, a regular file inside one
+        of :meth:`roots` after resolving every symlink, with a supported audio extension, and
+        audio by content.
+
+        Raises:
+            SampleNotFoundError: no such sample.
+            AudioNotFoundError: the file is gone.
+            AccessDeniedError: the path (or a link on it) leads outside the library's folders,
+                or the file is not audio.
+        """
+        from samplemind.audio.formats import is_supported
+        from samplemind.audio.sniff import sniff_file
+
+        sample = self.get(ref)
+        resolved = Path(os.path.realpath(sample.path))
+        if not any(resolved.is_relative_to(root) for root in self.roots()):
+            raise AccessDeniedError(f"sample {sample.id}: its file is outside the library folders")
+        if not resolved.is_file():
+            raise AudioNotFoundError(f"sample {sample.id}: {sample.name} is missing")
+        if not is_supported(resolved):
+            raise AccessDeniedError(f"sample {sample.id}: {resolved.name} is not an audio file")
+        try:
+            sniff_file(resolved)
+        except UnsupportedFormatError as exc:
+            raise AccessDeniedError(f"sample {sample.id}: {exc.message}") from exc
+        return sample, resolved
+
+    def waveform(self, ref: int | str, *, points: int = 800) -> Waveform:
+        """Peaks for a waveform display (WaveSurfer.js ``peaks``), cached on disk by content
+        hash, so a file is decoded once per size asked for.
+
+        Raises:
+            the errors of :meth:`audio_file`, and AudioError when the file does not decode.
+        """
+        from samplemind.audio.peaks import Waveform, compute_peaks
+
+        sample, path = self.audio_file(ref)
+        cache = self.settings.resolved_data_dir() / "cache" / "waveforms"
+        entry = cache / f"{sample.content_hash}-{points}.json"
+        try:
+            return Waveform.model_validate_json(entry.read_bytes())
+        except (OSError, ValueError):
+            pass  # not cached yet, or a torn write: compute it again
+        waveform = compute_peaks(path, settings=self.settings, points=points)
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+            partial = entry.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+            partial.write_text(waveform.model_dump_json())
+            partial.replace(entry)  # atomic: readers never see half a file
+        except OSError as exc:
+            log.warning("waveform cache not written (%s)", exc)
+        return waveform
+
+    def add_file(
+        self, source: str | Path, *, name: str, analysis: AnalysisResult | None = None
+    ) -> Sample:
+        """Copy a file into :meth:`uploads_dir` and add it to the library.
+
+        Args:
+            source: The file (a finished upload, say).
+            name: The name to keep; made safe (no folders, no reserved names), and made unique
+                in the folder.
+            analysis: Its analysis when already made; None: analyze it now.
+        """
+        import shutil
+
+        from samplemind.audio.export import safe_file_name
+
+        folder = self.uploads_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        safe = safe_file_name(name.replace("\\", "/").rsplit("/", 1)[-1])
+        stem, dot, ext = safe.rpartition(".")
+        if not dot:
+            stem, ext = safe, ""
+        target = folder / safe
+        number = 1
+        while True:
+            try:
+                with target.open("xb") as out, open(source, "rb") as data:
+                    shutil.copyfileobj(data, out)
+                break
+            except FileExistsError:
+                number += 1
+                target = folder / f"{stem} ({number}){dot}{ext}"
+        self.scan([target], options=ScanOptions(analyze=analysis is None, jobs=1))
+        sample = self.get(str(target))
+        if analysis is not None:
+            self.store.save_analysis(sample.id, analysis.model_copy(update={"path": str(target)}))
+            self.ensure_index()
+            writer = VectorWriter(self.index)
+            writer.begin()
+            writer.add(sample.id, analysis.model_dump(mode="json"))
+            writer.finish()
+        return self.store.get(sample.id)
 
     # --- organising -------------------------------------------------------------------------
     def tag(
@@ -272,6 +424,19 @@ class Library:
 
     def collections(self) -> list[Collection]:
         return self.store.collections()
+
+    def create_collection(self, name: str, refs: Iterable[int | str] = ()) -> Collection:
+        """A new collection holding ``refs`` (in that order).
+
+        Raises:
+            DuplicateCollectionError: a collection has that name.
+            SampleNotFoundError: a ref is unknown (nothing is created).
+        """
+        ids = [self.get(r).id for r in refs]
+        collection = self.store.create_collection(name)
+        if ids:
+            self.store.add_to_collection(collection.name, ids)
+        return next(c for c in self.store.collections() if c.id == collection.id)
 
     def collection_add(self, name: str, refs: Iterable[int | str]) -> int:
         return self.store.add_to_collection(name, [self.get(r).id for r in refs])
@@ -413,6 +578,20 @@ class Library:
         return results
 
     # --- the similarity index ---------------------------------------------------------------
+    def readiness(self) -> dict[str, str]:
+        """``{"database": ..., "index": ...}``: ``"ok"``, or what is wrong with that part."""
+        checks: dict[str, str] = {}
+        for part, probe in (
+            ("database", lambda: self.store.scans(limit=1)),
+            ("index", lambda: self.index.count("timbre")),
+        ):
+            try:
+                probe()
+                checks[part] = "ok"
+            except SampleMindError as exc:
+                checks[part] = f"{exc.code}: {exc.message}"
+        return checks
+
     def index_status(self) -> IndexStatus:
         analyzed = int(self.store.stats().get("analyzed", 0))
         try:
@@ -433,7 +612,14 @@ class Library:
         """
         if self._index_checked:
             return False
-        self._index_checked = True
+        with self._index_lock:
+            if self._index_checked:
+                return False
+            rebuilt = self._ensure_index()
+            self._index_checked = True
+            return rebuilt
+
+    def _ensure_index(self) -> bool:
         status = self.index_status()
         if not status.stale:
             return False

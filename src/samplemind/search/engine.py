@@ -17,9 +17,10 @@ import numpy as np
 import numpy.typing as npt
 
 from samplemind.config import Settings
+from samplemind.domain.analysis import AnalysisResult
 from samplemind.domain.library import SearchHit
 from samplemind.domain.query import SearchQuery
-from samplemind.errors import ConfigError, SampleNotFoundError, VectorIndexError
+from samplemind.errors import ConfigError, NotAnalyzedError, SampleNotFoundError
 from samplemind.index.base import VectorIndex
 from samplemind.index.spaces import ASPECTS, similarity_query, vectors_from_outputs
 from samplemind.storage.base import SampleStore
@@ -108,6 +109,11 @@ class SearchEngine:
         result = analyze_file(path, settings=self._settings)
         return Reference(vectors_from_outputs(result.model_dump(mode="json")), None, path)
 
+    @staticmethod
+    def reference_from(result: AnalysisResult, label: str) -> Reference:
+        """A reference from an analysis made elsewhere (an uploaded file's, say)."""
+        return Reference(vectors_from_outputs(result.model_dump(mode="json")), None, label)
+
     def _sample_reference(self, sample_id: int) -> Reference:
         sample = self._store.get(sample_id)
         analysis = self._store.analysis(sample_id)
@@ -122,7 +128,7 @@ class SearchEngine:
             raise ConfigError(f"unknown aspect {aspect!r}; valid: {', '.join(ASPECTS)}")
         vector = reference.vectors.get(aspect)
         if vector is None:
-            raise VectorIndexError(
+            raise NotAnalyzedError(
                 f"{os.path.basename(reference.label)} has no {aspect} description yet "
                 "(not analyzed, or the analysis failed)"
             )

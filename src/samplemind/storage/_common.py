@@ -31,10 +31,12 @@ from samplemind.domain.text import search_words
 
 __all__ = [
     "AUDIO_FACTS",
+    "BPM_BIN",
     "MAX_ERROR_CODE",
     "META",
     "SUMMARY_COLUMNS",
     "analysis_rows",
+    "bpm_histogram",
     "collection_name",
     "file_name",
     "folder",
@@ -268,3 +270,21 @@ def rebuild_analysis(
         **{name: value for name, value in fields.items() if value is not None},
         sample_type=_sample_type({name: data for name, (_, data) in rows.items()}),
     )
+
+
+#: Width of the stats' BPM histogram bins.
+BPM_BIN = 5
+
+
+def bpm_histogram(bpms: Iterable[float]) -> dict[int, int]:
+    """Counts per :data:`BPM_BIN`-wide bin, keyed by the bin's lower edge, ascending.
+
+    Example:
+        >>> bpm_histogram([120.0, 124.9, 125.0, 87.5])
+        {85: 1, 120: 2, 125: 1}
+    """
+    bins: dict[int, int] = {}
+    for bpm in bpms:
+        start = int(bpm // BPM_BIN) * BPM_BIN
+        bins[start] = bins.get(start, 0) + 1
+    return dict(sorted(bins.items()))

@@ -189,7 +189,9 @@ class SampleStore(ABC):
     @abstractmethod
     def stats(self) -> dict[str, Any]:
         """``{"samples", "missing", "analyzed", "failed", "pending", "by_type": {type: n},
-        "by_key": {key: n}, "loops", "oneshots", "favourites", "collections"}``."""
+        "by_key": {key: n}, "bpm_histogram": {bin start: n}, "loops", "oneshots",
+        "favourites", "collections"}``; the histogram counts loops in :data:`BPM_BIN`-wide
+        bins (``120`` holds 120 ≤ BPM < 125)."""
 
     # --- organising -------------------------------------------------------------------------
     @abstractmethod
@@ -263,3 +265,7 @@ class SampleStore(ABC):
     @abstractmethod
     def scans(self, limit: int = 20) -> list[ScanRun]:
         """Most recent first."""
+
+    @abstractmethod
+    def scan_roots(self) -> list[str]:
+        """Every root any scan was given, once each, sorted."""

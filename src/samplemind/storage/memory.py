@@ -43,6 +43,7 @@ from samplemind.storage._common import (
     META,
     SUMMARY_COLUMNS,
     analysis_rows,
+    bpm_histogram,
     collection_name,
     file_name,
     missing_facts,
@@ -397,6 +398,11 @@ class MemoryStore(SampleStore):
                 "pending": n(AnalysisState.PENDING),
                 "by_type": dict(sorted(by_type.items())),
                 "by_key": dict(sorted(by_key.items())),
+                "bpm_histogram": bpm_histogram(
+                    row["bpm"]
+                    for _, row in present
+                    if row["is_loop"] is True and row["bpm"] is not None
+                ),
                 "loops": sum(1 for _, row in present if row["is_loop"] is True),
                 "oneshots": sum(1 for _, row in present if row["is_loop"] is False),
                 "favourites": sum(1 for i, _ in present if i in self._favourites),
@@ -541,3 +547,8 @@ class MemoryStore(SampleStore):
         with self._lock:
             self._check()
             return [self._scans[i] for i in sorted(self._scans, reverse=True)[:limit]]
+
+    def scan_roots(self) -> list[str]:
+        with self._lock:
+            self._check()
+            return sorted({root for run in self._scans.values() for root in run.roots})

@@ -62,6 +62,7 @@ from samplemind.errors import (
 from samplemind.storage import tables as t
 from samplemind.storage._common import (
     AUDIO_FACTS,
+    BPM_BIN,
     MAX_ERROR_CODE,
     META,
     SUMMARY_COLUMNS,
@@ -740,6 +741,21 @@ class SqlStore(SampleStore):
             row = conn.execute(totals).one()
             by_type = {k: int(v) for k, v in conn.execute(by(_s.c.sample_type))}
             by_key = {k: int(v) for k, v in conn.execute(by(_s.c.key))}
+            # Floor, not round: PostgreSQL's integer cast rounds, SQLite's truncates (= floor
+            # for a BPM, always positive) and may lack floor().
+            bpm_bin: sa.ColumnElement[Any] = (
+                sa.func.floor(_s.c.bpm / BPM_BIN)
+                if self._dialect == "postgresql"
+                else sa.cast(_s.c.bpm / BPM_BIN, sa.Integer)
+            )
+            bins = {
+                int(b) * BPM_BIN: int(v)
+                for b, v in conn.execute(
+                    sa.select(bpm_bin, sa.func.count())
+                    .where(present, _s.c.is_loop.is_(True), _s.c.bpm.is_not(None))
+                    .group_by(bpm_bin)
+                )
+            }
             n_favourites = conn.execute(favourites).scalar_one()
             n_collections = conn.execute(
                 sa.select(sa.func.count()).select_from(t.collections)
@@ -753,6 +769,7 @@ class SqlStore(SampleStore):
             "pending": pending,
             "by_type": dict(sorted(by_type.items())),
             "by_key": dict(sorted(by_key.items())),
+            "bpm_histogram": dict(sorted(bins.items())),
             "loops": loops,
             "oneshots": oneshots,
             "favourites": int(n_favourites),
@@ -979,6 +996,12 @@ class SqlStore(SampleStore):
                 conn.commit()
         except sa.exc.SQLAlchemyError as exc:  # statistics are an optimisation, never an error
             log.warning("could not refresh database statistics: %s", exc)
+
+    def scan_roots(self) -> list[str]:
+        # JSON has no equality on PostgreSQL, so the (short) lists are merged here.
+        with self._connect() as conn:
+            lists = conn.execute(sa.select(t.scan_runs.c.roots)).scalars()
+            return sorted({str(root) for roots in lists for root in roots})
 
     def scans(self, limit: int = 20) -> list[ScanRun]:
         runs = t.scan_runs

@@ -1,0 +1,114 @@
+"""What routes depend on: the app's state, the caller's identity, the rate limit."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from samplemind.analysis.batch import AnalysisPool
+from samplemind.api.jobs import JobManager
+from samplemind.api.metrics import Metrics
+from samplemind.api.security import KeyChecker, RateLimiter
+from samplemind.config import Settings
+from samplemind.library import Library, open_library
+
+__all__ = ["ApiState", "Client", "Expensive", "State", "authorize", "expensive", "get_state"]
+
+
+@dataclass
+class ApiState:
+    """Everything the routes share. The library and the worker pool open on first use, so an
+    app that is only built (for its OpenAPI document, say) touches no database."""
+
+    settings: Settings
+    metrics: Metrics
+    limiter: RateLimiter
+    keys: KeyChecker
+    given_library: Library | None = None
+    _library: Library | None = field(default=None, init=False)
+    _pool: AnalysisPool | None = field(default=None, init=False)
+    _jobs: JobManager | None = field(default=None, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+
+    @property
+    def library(self) -> Library:
+        if self._library is None:
+            with self._lock:
+                if self._library is None:
+                    self._library = self.given_library or open_library(self.settings)
+        return self._library
+
+    @property
+    def pool(self) -> AnalysisPool:
+        if self._pool is None:
+            with self._lock:
+                if self._pool is None:
+                    self._pool = AnalysisPool(self.settings, jobs=self.settings.api_workers)
+        return self._pool
+
+    @property
+    def jobs(self) -> JobManager:
+        library = self.library
+        if self._jobs is None:
+            with self._lock:
+                if self._jobs is None:
+                    analyses = self.metrics.analyses
+                    self._jobs = JobManager(
+                        library,
+                        on_analyzed=lambda error: analyses.labels("scan", error or "ok").inc(),
+                    )
+        return self._jobs
+
+    def close(self) -> None:
+        """Stop scans and workers; close the library if this state opened it."""
+        with self._lock:
+            jobs, pool, library = self._jobs, self._pool, self._library
+            self._jobs = self._pool = self._library = None
+        if jobs is not None:
+            jobs.close()
+        if pool is not None:
+            pool.close()
+        if library is not None and self.given_library is None:
+            library.close()
+
+
+def get_state(request: Request) -> ApiState:
+    state: ApiState = request.app.state.samplemind
+    return state
+
+
+State = Annotated[ApiState, Depends(get_state)]
+
+# Declared for the OpenAPI document (the docs' "Authorize" button); checked by authorize().
+_bearer = HTTPBearer(auto_error=False, description="An API key from SAMPLEMIND_API_KEYS.")
+
+
+def authorize(
+    request: Request,
+    state: State,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    """The caller's identity for rate limits: their key's digest, or their address.
+
+    Raises:
+        AuthenticationError: keys are configured and the request has none that matches.
+    """
+    client = state.keys.client_id(request.headers.get("authorization"))
+    if client is not None:
+        return client
+    return "addr:" + (request.client.host if request.client else "unknown")
+
+
+Client = Annotated[str, Depends(authorize)]
+
+
+def expensive(state: State, client: Client) -> None:
+    """Count the request against the caller's limit on expensive routes (429 over it)."""
+    state.limiter.hit(client)
+
+
+Expensive = Depends(expensive)
