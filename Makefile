@@ -22,11 +22,13 @@ setup:  ## install uv (if missing) and the locked virtual environment
 	@$(UV) sync --frozen --quiet
 
 DEMO_DATA ?= .demo-data
-run: setup  ## create a demo library, scan it into a library in $(DEMO_DATA), search it
+PORT ?= 8000
+run: setup  ## create a demo library, scan it into a library in $(DEMO_DATA), serve it on $(PORT)
 	$(RUN) samplemind demo $(DEMO_DIR) --overwrite
 	SAMPLEMIND_DATA_DIR=$(DEMO_DATA) $(RUN) samplemind scan $(DEMO_DIR)
 	SAMPLEMIND_DATA_DIR=$(DEMO_DATA) $(RUN) samplemind search 'is:loop sort:bpm'
-	SAMPLEMIND_DATA_DIR=$(DEMO_DATA) $(RUN) samplemind search 'key:~8A'
+	SAMPLEMIND_DATA_DIR=$(DEMO_DATA) SAMPLEMIND_LIBRARY_FOLDERS='["$(abspath $(DEMO_DIR))"]' \
+		$(RUN) samplemind serve --port $(PORT)
 
 lint: setup  ## ruff lint and format check
 	$(RUN) ruff check src tests benchmarks
