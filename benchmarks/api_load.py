@@ -16,8 +16,10 @@ in-memory vector backend. Each scenario runs ``--clients`` asyncio tasks that sh
 seconds that are not recorded, then ``--duration`` seconds that are. ``search`` cycles through
 ``library_bench``'s query mix, ``detail`` asks for random ids, ``mixed`` is 80 % search and
 20 % detail. Non-2xx answers and transport failures count as errors. The client runs on the
-same machine as the server, so both share its cores; the CPU table says how much each used.
-Nothing leaves loopback; the server is stopped and the data directory removed at the end.
+same machine as the server, so both share its cores: the CPU table says how much each used
+and how much other processes took (run it on an otherwise idle machine; it warns when the
+machine was busy before the start). Nothing leaves loopback; the server is stopped and the
+data directory removed at the end.
 """
 
 from __future__ import annotations
