@@ -122,6 +122,16 @@ def _context() -> Any:
     return ctx
 
 
+def _process_pool(settings: Settings, jobs: int) -> ProcessPool:
+    """Workers with the memory limit, forked from the preloaded forkserver."""
+    return ProcessPool(
+        max_workers=jobs,
+        initializer=_init_worker,
+        initargs=(settings.worker_memory_mb,),
+        context=_context(),
+    )
+
+
 def analyze_many(
     paths: Iterable[str | Path | AnalysisTask],
     *,
@@ -148,12 +158,7 @@ def analyze_many(
     # Consumed lazily: a caller may stream millions of tasks from a database.
     source = (p if isinstance(p, AnalysisTask) else AnalysisTask(str(p)) for p in paths)
     in_flight: dict[Future[Any], str] = {}
-    with ProcessPool(
-        max_workers=jobs,
-        initializer=_init_worker,
-        initargs=(settings.worker_memory_mb,),
-        context=_context(),
-    ) as pool:
+    with _process_pool(settings, jobs) as pool:
         try:
             exhausted = False
             while not exhausted or in_flight:
@@ -242,12 +247,7 @@ class AnalysisPool:
         """Schedule one file; the future resolves to its :class:`FileOutcome` (never raises)."""
         with self._lock:
             if self._pool is None:
-                self._pool = ProcessPool(
-                    max_workers=self._jobs,
-                    initializer=_init_worker,
-                    initargs=(self._settings.worker_memory_mb,),
-                    context=_context(),
-                )
+                self._pool = _process_pool(self._settings, self._jobs)
             scheduled: Future[Any] = self._pool.schedule(
                 _work,
                 args=(str(path), int(level), self._settings_data, only),

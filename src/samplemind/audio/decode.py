@@ -8,7 +8,9 @@ declares 2**36 frames, or a WAV that lies about its length, costs one typed erro
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO, Literal
 
 import numpy as np
 import soundfile as sf
@@ -67,6 +69,19 @@ def _open(path: Path) -> sf.SoundFile:
         raise DecodeError(f"{path.name}: not readable audio ({_reason(exc)})") from exc
 
 
+def _chunks(f: BinaryIO, byteorder: Literal["little", "big"]) -> Iterator[tuple[bytes, int]]:
+    """``(id, length)`` of each RIFF/IFF chunk after the 12-byte container header, the file
+    positioned at the chunk's body; bodies the caller does not read are seeked over."""
+    for _ in range(10_000):  # a bound, whatever a hostile file chains
+        header = f.read(8)
+        if len(header) < 8:
+            return
+        length = int.from_bytes(header[4:], byteorder)
+        body = f.tell()
+        yield header[:4], length
+        f.seek(body + length + (length & 1))
+
+
 def _check_riff_data(path: Path) -> None:
     """Refuse a WAV whose ``data`` chunk declares more bytes than the file holds.
 
@@ -79,11 +94,7 @@ def _check_riff_data(path: Path) -> None:
     with path.open("rb") as f:
         if f.read(12)[8:12] != b"WAVE":
             return  # RF64/BW64 and friends: libsndfile checks those itself
-        for _ in range(10_000):
-            header = f.read(8)
-            if len(header) < 8:
-                return
-            chunk, length = header[:4], int.from_bytes(header[4:], "little")
+        for chunk, length in _chunks(f, "little"):
             if chunk == b"data":
                 available = size - f.tell()
                 if length not in (0, 0xFFFFFFFF) and length > available + 1:
@@ -92,7 +103,6 @@ def _check_riff_data(path: Path) -> None:
                         f"file holds {available:,}: truncated, or a lying header"
                     )
                 return
-            f.seek(length + (length & 1), 1)
 
 
 def _check_aiff_frames(path: Path, frames: int) -> None:
@@ -101,11 +111,7 @@ def _check_aiff_frames(path: Path, frames: int) -> None:
     with path.open("rb") as f:
         if f.read(12)[:4] != b"FORM":
             return
-        for _ in range(10_000):
-            header = f.read(8)
-            if len(header) < 8:
-                return
-            chunk, length = header[:4], int.from_bytes(header[4:], "big")
+        for chunk, _length in _chunks(f, "big"):
             if chunk == b"COMM":
                 body = f.read(6)
                 declared = int.from_bytes(body[2:6], "big") if len(body) == 6 else 0
@@ -115,7 +121,6 @@ def _check_aiff_frames(path: Path, frames: int) -> None:
                         f"holds {frames:,}: truncated, or a lying header"
                     )
                 return
-            f.seek(length + (length & 1), 1)
 
 
 def _reason(exc: BaseException) -> str:

@@ -178,7 +178,7 @@ def get_sample(state: State, _client: Client, sample_id: SampleId) -> SampleDeta
     return SampleDetail(
         sample=sample,
         analysis=library.store.analysis(sample.id),
-        collections=library.collections_of(sample.id),
+        collections=library.store.collections_of(sample.id),  # the sample is known: no re-fetch
     )
 
 
