@@ -316,7 +316,7 @@ def test_health_ready_and_metrics(client: TestClient) -> None:
     assert f'samplemind_http_requests_total{{{route},status="200"}} 1.0' in text
     assert 'route="/api/samples/{sample_id}",status="404"} 1.0' in text
     assert "samplemind_http_request_duration_seconds_bucket" in text
-    assert "999999" not in text  # routes are templates, never raw paths
+    assert "/api/samples/999999" not in text  # routes are templates, never raw paths
 
 
 def test_a_dead_database_is_unready_and_503(make_client: Callable[..., TestClient]) -> None:
