@@ -103,6 +103,18 @@ class Settings(BaseSettings):
     api_workers: int | None = Field(
         None, ge=1, description="Processes analyzing uploads; None: half the cores, at least 1."
     )
+    web_dir: Path | None = Field(
+        None, description="The built web app served at `/`; None: web/dist of the checkout."
+    )
+    allow_new_folders: bool = Field(
+        True,
+        description="Whether `POST /api/library/scans` may scan folders that are not yet "
+        "library folders (the web app's 'Add folder'); off: only `library_folders` and the "
+        "roots of earlier scans.",
+    )
+    map_method: Literal["auto", "pca", "tsne", "umap"] = Field(
+        "auto", description="Sound map projection (`GET /api/map`); auto: see library/soundmap.py."
+    )
 
     def resolved_data_dir(self) -> Path:
         """``data_dir``, or the platform's user data directory for samplemind."""

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+import samplemind
 from samplemind.api import create_app
 from samplemind.config import Settings
 from samplemind.errors import ConfigError
@@ -233,6 +234,8 @@ def test_stats_and_duplicates(client: TestClient) -> None:
     stats = client.get("/api/stats").json()
     assert (stats["samples"], stats["analyzed"], stats["loops"], stats["oneshots"]) == (6, 6, 2, 4)
     assert stats["by_key"] == {"A minor": 1} and sum(stats["bpm_histogram"].values()) == 2
+    assert sum(stats["loudness_histogram"].values()) == 6  # every sample's level has a bin
+    assert all(-70 <= int(edge) <= 0 for edge in stats["loudness_histogram"])
     groups = client.get("/api/duplicates").json()
     exact = [g for g in groups if g["kind"] == "exact"]
     assert len(exact) == 1
@@ -266,8 +269,10 @@ def test_scan_job_with_live_progress(
     client = make_client()
     write(library_folder.parent / "extra" / "Lead_E4.wav", tone(64, 0.5))
     try:
-        refused = client.post("/api/library/scans", json={"folders": [str(tmp_path)]})
-        assert refused.status_code == 400 and "configured" in error_of(refused)["message"]
+        refused = make_client(allow_new_folders=False).post(
+            "/api/library/scans", json={"folders": [str(tmp_path)]}
+        )
+        assert refused.status_code == 400 and "library folders" in error_of(refused)["message"]
         started = client.post("/api/library/scans", json={"reanalyze": False})
         assert started.status_code == 202
         job = started.json()
@@ -292,8 +297,9 @@ def test_scan_job_with_live_progress(
         shutil.rmtree(library_folder.parent / "extra")
 
 
-def test_scan_needs_configured_folders(make_client: Callable[..., TestClient]) -> None:
-    client = make_client(library_folders=[])
+def test_scan_needs_folders(make_client: Callable[..., TestClient], tmp_path: Path) -> None:
+    client = make_client(library_folders=[], data_dir=tmp_path / "empty-library")
+    assert client.get("/api/library/folders").json() == []
     response = client.post("/api/library/scans")
     assert (
         response.status_code == 400
@@ -303,7 +309,11 @@ def test_scan_needs_configured_folders(make_client: Callable[..., TestClient]) -
 
 # --- operations -----------------------------------------------------------------------------------
 def test_health_ready_and_metrics(client: TestClient) -> None:
-    assert client.get("/health").json() == {"status": "ok"}
+    assert client.get("/health").json() == {
+        "status": "ok",
+        "version": samplemind.__version__,
+        "capabilities": [],  # nothing optional is configured
+    }
     assert client.get("/ready").json() == {
         "status": "ready",
         "checks": {"database": "ok", "index": "ok"},

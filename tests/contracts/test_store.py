@@ -636,10 +636,15 @@ def test_stats(store: SampleStore) -> None:
     fs = [facts(f"/lib/{i}.wav") for i in range(6)]
     ids = store.add_samples(fs)
     store.save_analysis(
-        ids[0], result_for(fs[0], {"loop": 1, "key": 1, "tempo": 1}, sample_type="loop", bpm=124.9)
+        ids[0],
+        result_for(
+            fs[0], {"loop": 1, "key": 1, "tempo": 1, "loudness": 1}, sample_type="loop", bpm=124.9
+        ),
     )
-    store.save_analysis(ids[1], result_for(fs[1], {"key": 1}, sample_type="kick"))
-    loop_free = result_for(fs[2], {"loop": 1}, sample_type="kick")
+    store.save_analysis(
+        ids[1], result_for(fs[1], {"key": 1, "loudness": 1}, sample_type="kick", lufs=-14.5)
+    )
+    loop_free = result_for(fs[2], {"loop": 1, "loudness": 1}, sample_type="kick", lufs=-0.5)
     store.save_analysis(
         ids[2],
         loop_free.model_copy(update={"loop": LoopEstimate(is_loop=False, confidence=0.9)}),
@@ -658,6 +663,8 @@ def test_stats(store: SampleStore) -> None:
         "by_type": {"kick": 2, "loop": 1},
         "by_key": {"A minor": 2},
         "bpm_histogram": {120: 1},  # only loops: the one-shot's tempo is not counted
+        # floor, not truncation, for negative levels: -14.5 and -14.0 are in different bins
+        "loudness_histogram": {-15: 1, -14: 1, -1: 1},
         "loops": 1,
         "oneshots": 1,
         "favourites": 1,
@@ -669,6 +676,7 @@ def test_stats_of_an_empty_store(store: SampleStore) -> None:
     stats = store.stats()
     assert stats["samples"] == stats["missing"] == stats["favourites"] == 0
     assert stats["by_type"] == {} and stats["by_key"] == {} and stats["bpm_histogram"] == {}
+    assert stats["loudness_histogram"] == {}
 
 
 # --- scan runs -----------------------------------------------------------------------------

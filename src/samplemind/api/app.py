@@ -21,11 +21,12 @@ from samplemind.api.deps import ApiState
 from samplemind.api.errors import install_error_handlers
 from samplemind.api.limits import BodyLimitMiddleware
 from samplemind.api.metrics import Metrics, MetricsMiddleware
-from samplemind.api.routes import audio, collections, health, samples
+from samplemind.api.routes import audio, collections, health, samples, sound_map
 from samplemind.api.routes import library as library_routes
 from samplemind.api.routes.samples import AUDIO_TYPES
 from samplemind.api.schemas import ErrorBody
 from samplemind.api.security import KeyChecker, RateLimiter, check_exposure
+from samplemind.api.web import web_router
 from samplemind.config import Settings
 from samplemind.library import Library
 
@@ -86,8 +87,9 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
     )
     app.state.samplemind = state
     install_error_handlers(app)
-    for module in (health, samples, audio, library_routes, collections):
+    for module in (health, samples, audio, library_routes, collections, sound_map):
         app.include_router(module.router)
+    app.include_router(web_router(settings))  # last: its catch-all must not shadow a route
 
     # add_middleware wraps what is there: the last added is the outermost.
     app.add_middleware(

@@ -29,6 +29,10 @@ class ApiState:
     limiter: RateLimiter
     keys: KeyChecker
     given_library: Library | None = None
+    #: Optional features configured on this server (``GET /health`` lists them; the web app
+    #: shows a feature's panel only when it is listed). A layer that adds one (the AI layer:
+    #: ``"ai"``) adds its name here when it is configured.
+    capabilities: set[str] = field(default_factory=set)
     _library: Library | None = field(default=None, init=False)
     _pool: AnalysisPool | None = field(default=None, init=False)
     _jobs: JobManager | None = field(default=None, init=False)

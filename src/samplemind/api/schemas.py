@@ -17,6 +17,7 @@ __all__ = [
     "DuplicateGroupOut",
     "ErrorBody",
     "ErrorDetail",
+    "FolderOut",
     "Health",
     "JobOut",
     "Readiness",
@@ -26,6 +27,7 @@ __all__ = [
     "SamplePatch",
     "ScanRequest",
     "SimilarPage",
+    "SoundMapOut",
     "Stats",
 ]
 
@@ -111,11 +113,36 @@ class Stats(BaseModel):
     by_type: dict[str, int]
     by_key: dict[str, int]
     bpm_histogram: dict[int, int] = Field(description="Loops per 5-BPM bin, by lower edge.")
+    loudness_histogram: dict[int, int] = Field(
+        default_factory=dict,
+        description="Samples per 1-LU bin of integrated loudness (LUFS), by lower edge.",
+    )
+
+
+class FolderOut(BaseModel):
+    path: str = Field(description="Absolute path on the server.")
+    configured: bool = Field(description="From SAMPLEMIND_LIBRARY_FOLDERS (else a scanned one).")
+    exists: bool = Field(description="False while it is gone (an unplugged drive, say).")
+
+
+class SoundMapOut(BaseModel):
+    """Parallel arrays, one entry per point (compact at 20,000 points)."""
+
+    method: str = Field(description="The projection used: `tsne`, `pca`, or `none` (< 3).")
+    key: str = Field(description="The library state it was computed for.")
+    ids: list[int]
+    x: list[float] = Field(description="In [0, 1].")
+    y: list[float] = Field(description="In [0, 1].")
+    names: list[str]
+    types: list[str] = Field(description="Sample type, else `loop` or `one-shot`.")
 
 
 class ScanRequest(_Body):
     folders: list[str] | None = Field(
-        None, description="Some of the configured library folders; null: all of them."
+        None,
+        max_length=100,
+        description="Library folders to scan, or a new one (absolute path on the server); "
+        "null: every library folder.",
     )
     level: AnalysisLevelName = "standard"
     reanalyze: bool = False
@@ -139,6 +166,12 @@ class JobOut(BaseModel):
 
 class Health(BaseModel):
     status: Literal["ok"]
+    version: str = Field("", description="The server's SampleMind version.")
+    capabilities: list[str] = Field(
+        default_factory=list,
+        description="Optional features this server has configured, e.g. `ai` (the web app "
+        "shows their panels only when listed); empty by default.",
+    )
 
 
 class Readiness(BaseModel):

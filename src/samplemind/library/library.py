@@ -23,6 +23,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+import orjson
 
 from samplemind.config import Settings
 from samplemind.domain.analysis import AnalysisResult
@@ -39,6 +40,7 @@ from samplemind.domain.query import SearchQuery
 from samplemind.errors import (
     AccessDeniedError,
     AudioNotFoundError,
+    ConfigError,
     SampleMindError,
     SampleNotFoundError,
     UnsupportedFormatError,
@@ -54,8 +56,9 @@ from samplemind.storage.base import SampleStore
 if TYPE_CHECKING:
     from samplemind.audio.export import ExportOutcome
     from samplemind.audio.peaks import Waveform
+    from samplemind.library.soundmap import SoundMap
 
-__all__ = ["DuplicateGroup", "IndexStatus", "Library", "open_library"]
+__all__ = ["DuplicateGroup", "IndexStatus", "Library", "LibraryFolder", "open_library"]
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +83,15 @@ class IndexStatus:
     @property
     def stale(self) -> bool:
         return not self.fingerprint_ok or self.dirty or (self.indexed <= 0 and self.analyzed > 0)
+
+
+@dataclass(frozen=True)
+class LibraryFolder:
+    """A folder the library holds: ``configured`` in settings, or given to a scan."""
+
+    path: str
+    configured: bool
+    exists: bool
 
 
 @dataclass(frozen=True)
@@ -116,6 +128,8 @@ class Library:
         # Servers call in from many threads: the index opens, and is checked, once.
         self._index_lock = threading.RLock()
         self._roots: tuple[float, list[Path]] | None = None
+        self._map: SoundMap | None = None
+        self._map_lock = threading.Lock()
 
     @property
     def index(self) -> VectorIndex:
@@ -272,6 +286,64 @@ class Library:
         reference = self.engine.reference_from(result, label)
         return self.engine.similar(reference, aspect=aspect, n=n, query=parsed)
 
+    def get_many(self, ids: Sequence[int]) -> list[Sample]:
+        """Samples by id (unknown ids are left out), in batches the database takes."""
+        samples: list[Sample] = []
+        for start in range(0, len(ids), 1000):
+            samples += self.store.get_many(list(ids[start : start + 1000]))
+        return samples
+
+    def sound_map(self, *, method: str | None = None) -> SoundMap:
+        """Every analyzed sample's timbre projected onto a plane (see
+        :mod:`samplemind.library.soundmap`), cached per library state in memory and under
+        ``<data dir>/cache/maps``.
+
+        Args:
+            method: ``auto``, ``pca`` or ``tsne``; None: ``settings.map_method``.
+
+        Raises:
+            ConfigError: an unknown method.
+        """
+        from samplemind.library.soundmap import (
+            SoundMap,
+            map_key,
+            project,
+            resolve_method,
+            timbre_matrix,
+        )
+
+        wanted = method or self.settings.map_method
+        ids, matrix = timbre_matrix(self.store.analyzer_outputs(["timbre"]))
+        key = map_key(ids, matrix, resolve_method(wanted, len(ids)))
+        cached = self._map
+        if cached is not None and cached.key == key:
+            return cached
+        with self._map_lock:  # one computation at a time; the others wait for its result
+            if self._map is not None and self._map.key == key:
+                return self._map
+            entry = self.settings.resolved_data_dir() / "cache" / "maps" / f"{key}.json"
+            try:
+                result = SoundMap.from_json(orjson.loads(entry.read_bytes()))
+            except (OSError, ValueError, KeyError, TypeError):
+                started = time.perf_counter()
+                used, points = project(matrix, wanted)
+                log.info(
+                    "sound map of %d samples by %s in %.1f s",
+                    len(ids),
+                    used,
+                    time.perf_counter() - started,
+                )
+                result = SoundMap(
+                    method=used,
+                    key=key,
+                    ids=tuple(ids),
+                    x=tuple(round(float(v), 5) for v in points[:, 0]),
+                    y=tuple(round(float(v), 5) for v in points[:, 1]),
+                )
+                _write_atomically(entry, orjson.dumps(result.to_json()))
+            self._map = result
+            return result
+
     def stats(self) -> dict[str, Any]:
         """Counts: samples, analysis states, loops, favourites, collections, by type and key,
         and a BPM histogram of loops (see :meth:`SampleStore.stats`)."""
@@ -298,6 +370,61 @@ class Library:
                 roots.append(resolved)
         self._roots = (time.monotonic(), roots)
         return roots
+
+    def folders(self) -> list[LibraryFolder]:
+        """The library's folders: the configured ones, then every other folder a scan was
+        given (file paths that watch mode or uploads recorded are left out), by path."""
+        configured = [_absolute(folder) for folder in self.settings.library_folders]
+        found: dict[str, LibraryFolder] = {
+            str(path): LibraryFolder(path=str(path), configured=True, exists=path.is_dir())
+            for path in configured
+        }
+        for root in self.store.scan_roots():
+            path = _absolute(Path(root))
+            if str(path) not in found and path.is_dir():
+                found[str(path)] = LibraryFolder(path=str(path), configured=False, exists=True)
+        return sorted(found.values(), key=lambda f: (not f.configured, f.path))
+
+    def scan_folders(self, requested: Sequence[str] | None = None) -> list[str]:
+        """The folders a scan asked for by a client (the API) may scan.
+
+        Args:
+            requested: Folders to scan; None: every folder of :meth:`folders` that exists.
+                A folder that is not one yet is accepted when ``settings.allow_new_folders``
+                is on, if it is an existing directory, not a filesystem root and not inside
+                the data directory; the scan makes it a library folder.
+
+        Raises:
+            ConfigError: nothing to scan, or a folder that may not be scanned (why is said).
+        """
+        known = {f.path: f for f in self.folders()}
+        if requested is None:
+            roots = [path for path, folder in known.items() if folder.exists]
+            if not roots:
+                raise ConfigError(
+                    "the library has no folders yet: configure SAMPLEMIND_LIBRARY_FOLDERS "
+                    "or scan a folder"
+                )
+            return roots
+        roots = []
+        data_dir = _absolute(self.settings.resolved_data_dir())
+        for text in requested:
+            path = _absolute(Path(text))
+            if str(path) in known:
+                roots.append(str(path))
+                continue
+            if not self.settings.allow_new_folders:
+                raise ConfigError(f"{text!r} is not one of the library folders")
+            if not Path(text).expanduser().is_absolute():
+                raise ConfigError(f"{text!r}: give the folder's absolute path on the server")
+            if not path.is_dir():
+                raise ConfigError(f"{text!r} is not a folder on the server")
+            if path.parent == path:
+                raise ConfigError(f"{text!r} is a filesystem root: choose a folder of samples")
+            if path.is_relative_to(data_dir) or data_dir.is_relative_to(path):
+                raise ConfigError(f"{text!r} holds the library's own data: choose another")
+            roots.append(str(path))
+        return list(dict.fromkeys(roots))
 
     def audio_file(self, ref: int | str) -> tuple[Sample, Path]:
         """A sample and its file, checked safe to hand out: present, a regular file inside one
@@ -344,13 +471,7 @@ class Library:
         except (OSError, ValueError):
             pass  # not cached yet, or a torn write: compute it again
         waveform = compute_peaks(path, settings=self.settings, points=points)
-        try:
-            cache.mkdir(parents=True, exist_ok=True)
-            partial = entry.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-            partial.write_text(waveform.model_dump_json())
-            partial.replace(entry)  # atomic: readers never see half a file
-        except OSError as exc:
-            log.warning("waveform cache not written (%s)", exc)
+        _write_atomically(entry, waveform.model_dump_json().encode())
         return waveform
 
     def add_file(
@@ -647,6 +768,22 @@ class Library:
         )
         writer.finish(rebuilt=True)
         return count
+
+
+def _absolute(path: Path) -> Path:
+    """``path`` with ``~`` expanded, absolute and resolved (symlinks too)."""
+    return Path(os.path.realpath(path.expanduser()))
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write a cache file so readers never see half of it; a failure is only logged."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        partial.write_bytes(data)
+        partial.replace(path)
+    except OSError as exc:
+        log.warning("cache file %s not written (%s)", path.name, exc)
 
 
 def open_library(settings: Settings | None = None) -> Library:

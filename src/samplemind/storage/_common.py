@@ -32,6 +32,8 @@ from samplemind.domain.text import search_words
 __all__ = [
     "AUDIO_FACTS",
     "BPM_BIN",
+    "LUFS_BIN",
+    "LUFS_FLOOR",
     "MAX_ERROR_CODE",
     "META",
     "SUMMARY_COLUMNS",
@@ -41,6 +43,7 @@ __all__ = [
     "file_name",
     "folder",
     "fts_tags",
+    "loudness_histogram",
     "missing_facts",
     "normalise_tag_name",
     "path_under",
@@ -287,4 +290,27 @@ def bpm_histogram(bpms: Iterable[float]) -> dict[int, int]:
     for bpm in bpms:
         start = int(bpm // BPM_BIN) * BPM_BIN
         bins[start] = bins.get(start, 0) + 1
+    return dict(sorted(bins.items()))
+
+
+#: Width (LU) of the loudness histogram's bins, and the level below which a sample is left
+#: out of it (digital silence measures -inf, or a gated floor around -70).
+LUFS_BIN = 1
+LUFS_FLOOR = -70.0
+
+
+def loudness_histogram(values: Iterable[float]) -> dict[int, int]:
+    """Counts per :data:`LUFS_BIN`-wide bin of integrated loudness, keyed by the bin's lower
+    edge (floor, so -14.2 LUFS counts in -15), ascending; values under :data:`LUFS_FLOOR`
+    are left out.
+
+    Example:
+        >>> loudness_histogram([-14.2, -14.9, -14.0, -80.0])
+        {-15: 2, -14: 1}
+    """
+    bins: dict[int, int] = {}
+    for value in values:
+        if value >= LUFS_FLOOR:
+            start = int(value // LUFS_BIN) * LUFS_BIN
+            bins[start] = bins.get(start, 0) + 1
     return dict(sorted(bins.items()))

@@ -190,8 +190,10 @@ class SampleStore(ABC):
     def stats(self) -> dict[str, Any]:
         """``{"samples", "missing", "analyzed", "failed", "pending", "by_type": {type: n},
         "by_key": {key: n}, "bpm_histogram": {bin start: n}, "loops", "oneshots",
-        "favourites", "collections"}``; the histogram counts loops in :data:`BPM_BIN`-wide
-        bins (``120`` holds 120 ≤ BPM < 125)."""
+        "favourites", "collections", "loudness_histogram": {bin start: n}}``; the BPM
+        histogram counts loops in :data:`BPM_BIN`-wide bins (``120`` holds 120 ≤ BPM < 125),
+        the loudness one every sample's integrated LUFS in 1-LU bins by floor (``-15`` holds
+        -15 ≤ LUFS < -14; levels under -70 are left out)."""
 
     # --- organising -------------------------------------------------------------------------
     @abstractmethod

@@ -46,6 +46,7 @@ from samplemind.storage._common import (
     bpm_histogram,
     collection_name,
     file_name,
+    loudness_histogram,
     missing_facts,
     normalise_tag_name,
     path_under,
@@ -402,6 +403,9 @@ class MemoryStore(SampleStore):
                     row["bpm"]
                     for _, row in present
                     if row["is_loop"] is True and row["bpm"] is not None
+                ),
+                "loudness_histogram": loudness_histogram(
+                    row["loudness_lufs"] for _, row in present if row["loudness_lufs"] is not None
                 ),
                 "loops": sum(1 for _, row in present if row["is_loop"] is True),
                 "oneshots": sum(1 for _, row in present if row["is_loop"] is False),

@@ -63,6 +63,8 @@ from samplemind.storage import tables as t
 from samplemind.storage._common import (
     AUDIO_FACTS,
     BPM_BIN,
+    LUFS_BIN,
+    LUFS_FLOOR,
     MAX_ERROR_CODE,
     META,
     SUMMARY_COLUMNS,
@@ -756,6 +758,22 @@ class SqlStore(SampleStore):
                     .group_by(bpm_bin)
                 )
             }
+            # Shifted to positive before the integer cast, for the same reason (and SQLite
+            # truncates toward zero, which is not floor for a negative loudness).
+            lufs = _s.c.loudness_lufs
+            lufs_bin: sa.ColumnElement[Any] = (
+                sa.func.floor(lufs / LUFS_BIN)
+                if self._dialect == "postgresql"
+                else sa.cast((lufs + 1000.0) / LUFS_BIN, sa.Integer) - 1000 // LUFS_BIN
+            )
+            lufs_bins = {
+                int(b) * LUFS_BIN: int(v)
+                for b, v in conn.execute(
+                    sa.select(lufs_bin, sa.func.count())
+                    .where(present, lufs.is_not(None), lufs >= LUFS_FLOOR)
+                    .group_by(lufs_bin)
+                )
+            }
             n_favourites = conn.execute(favourites).scalar_one()
             n_collections = conn.execute(
                 sa.select(sa.func.count()).select_from(t.collections)
@@ -770,6 +788,7 @@ class SqlStore(SampleStore):
             "by_type": dict(sorted(by_type.items())),
             "by_key": dict(sorted(by_key.items())),
             "bpm_histogram": dict(sorted(bins.items())),
+            "loudness_histogram": dict(sorted(lufs_bins.items())),
             "loops": loops,
             "oneshots": oneshots,
             "favourites": int(n_favourites),

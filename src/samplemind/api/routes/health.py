@@ -7,6 +7,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from samplemind import __version__
 from samplemind.api.deps import Client, State
 from samplemind.api.schemas import Health, Readiness
 from samplemind.errors import SampleMindError
@@ -17,9 +18,9 @@ router = APIRouter(tags=["operations"])
 
 
 @router.get("/health")
-def health() -> Health:
-    """The process is up (no dependency is checked)."""
-    return Health(status="ok")
+def health(state: State) -> Health:
+    """The process is up (no dependency is checked); its version and optional capabilities."""
+    return Health(status="ok", version=__version__, capabilities=sorted(state.capabilities))
 
 
 @router.get(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
@@ -11,9 +10,15 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from samplemind.api.deps import Client, State
 from samplemind.api.jobs import Job
-from samplemind.api.schemas import DuplicateGroupOut, ErrorBody, JobOut, ScanRequest, Stats
+from samplemind.api.schemas import (
+    DuplicateGroupOut,
+    ErrorBody,
+    FolderOut,
+    JobOut,
+    ScanRequest,
+    Stats,
+)
 from samplemind.domain.analysis import AnalysisLevel
-from samplemind.errors import ConfigError
 from samplemind.library.pipeline import ScanOptions
 
 __all__ = ["router"]
@@ -27,28 +32,18 @@ JobId = Annotated[str, Path(min_length=1, max_length=64, description="A job id."
     "/library/scans",
     status_code=status.HTTP_202_ACCEPTED,
     responses={
-        400: {"model": ErrorBody, "description": "No such configured folder."},
+        400: {"model": ErrorBody, "description": "A folder that may not be scanned."},
         409: {"model": ErrorBody, "description": "A scan is already running."},
     },
 )
 def start_scan(
     state: State, _client: Client, response: Response, request: ScanRequest | None = None
 ) -> JobOut:
-    """Scan the configured library folders (`SAMPLEMIND_LIBRARY_FOLDERS`), or some of them;
-    follow it at `/api/jobs/{id}` or live at `/api/jobs/{id}/events`."""
+    """Scan the library's folders (`GET /api/library/folders`), or some of them, or a new
+    folder (an absolute path on the server, when `SAMPLEMIND_ALLOW_NEW_FOLDERS` is on, the
+    default); follow it at `/api/jobs/{id}` or live at `/api/jobs/{id}/events`."""
     request = request or ScanRequest()
-    configured = [os.path.abspath(os.path.expanduser(f)) for f in state.settings.library_folders]
-    if not configured:
-        raise ConfigError("no library folders are configured (SAMPLEMIND_LIBRARY_FOLDERS)")
-    if request.folders is None:
-        roots = configured
-    else:
-        roots = []
-        for folder in request.folders:
-            wanted = os.path.abspath(os.path.expanduser(folder))
-            if wanted not in configured:
-                raise ConfigError(f"{folder!r} is not one of the configured library folders")
-            roots.append(wanted)
+    roots = state.library.scan_folders(request.folders)
     options = ScanOptions(
         level=AnalysisLevel[request.level.upper()],
         reanalyze=request.reanalyze,
@@ -57,6 +52,15 @@ def start_scan(
     job = state.jobs.start_scan(roots, options)
     response.headers["Location"] = f"/api/jobs/{job.id}"
     return job.view()
+
+
+@router.get("/library/folders")
+def library_folders(state: State, _client: Client) -> list[FolderOut]:
+    """The configured library folders, then the other folders scans were given."""
+    return [
+        FolderOut(path=f.path, configured=f.configured, exists=f.exists)
+        for f in state.library.folders()
+    ]
 
 
 def _job(state: State, _client: Client, job_id: JobId) -> Job:
