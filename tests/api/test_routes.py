@@ -72,6 +72,21 @@ def test_cursor_pages_through_every_result_once(client: TestClient) -> None:
     assert foreign.status_code == 400 and "another query" in error_of(foreign)["message"]
 
 
+def test_offset_gives_random_access_to_the_same_order(client: TestClient) -> None:
+    whole = client.get("/api/samples", params={"q": "sort:name", "limit": 6}).json()
+    names = [hit["sample"]["name"] for hit in whole["items"]]
+    page = client.get("/api/samples", params={"q": "sort:name", "limit": 2, "offset": 3}).json()
+    assert [hit["sample"]["name"] for hit in page["items"]] == names[3:5]
+    assert page["total"] == 6 and page["next_cursor"] is not None
+    past = client.get("/api/samples", params={"q": "sort:name", "offset": 6}).json()
+    assert past["items"] == [] and past["next_cursor"] is None
+    both = client.get(
+        "/api/samples",
+        params={"q": "sort:name", "offset": 1, "cursor": whole["next_cursor"] or "x"},
+    )
+    assert both.status_code == 400 and "not both" in error_of(both)["message"]
+
+
 def test_a_bad_query_points_at_its_token(client: TestClient) -> None:
     response = client.get("/api/samples", params={"q": "bpm:fast"})
     error = error_of(response)

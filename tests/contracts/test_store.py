@@ -654,6 +654,9 @@ def test_stats(store: SampleStore) -> None:
     store.set_favourite(ids[0])
     store.set_favourite(ids[4])  # missing: not counted
     store.create_collection("empty")
+    store.add_tags(ids[0], [Tag(name="dark"), Tag(name="dark", source=TagSource.FILENAME)])
+    store.add_tags(ids[1], [Tag(name="dark"), Tag(name="warm")])
+    store.add_tags(ids[4], [Tag(name="gone")])  # missing: not counted
     assert store.stats() == {
         "samples": 5,
         "missing": 1,
@@ -665,6 +668,7 @@ def test_stats(store: SampleStore) -> None:
         "bpm_histogram": {120: 1},  # only loops: the one-shot's tempo is not counted
         # floor, not truncation, for negative levels: -14.5 and -14.0 are in different bins
         "loudness_histogram": {-15: 1, -14: 1, -1: 1},
+        "by_tag": {"dark": 2, "warm": 1},  # samples per tag, whatever its sources
         "loops": 1,
         "oneshots": 1,
         "favourites": 1,
@@ -676,7 +680,7 @@ def test_stats_of_an_empty_store(store: SampleStore) -> None:
     stats = store.stats()
     assert stats["samples"] == stats["missing"] == stats["favourites"] == 0
     assert stats["by_type"] == {} and stats["by_key"] == {} and stats["bpm_histogram"] == {}
-    assert stats["loudness_histogram"] == {}
+    assert stats["loudness_histogram"] == {} and stats["by_tag"] == {}
 
 
 # --- scan runs -----------------------------------------------------------------------------

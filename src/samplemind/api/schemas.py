@@ -113,6 +113,9 @@ class Stats(BaseModel):
     by_type: dict[str, int]
     by_key: dict[str, int]
     bpm_histogram: dict[int, int] = Field(description="Loops per 5-BPM bin, by lower edge.")
+    by_tag: dict[str, int] = Field(
+        default_factory=dict, description="Samples per tag, the 200 most used first."
+    )
     loudness_histogram: dict[int, int] = Field(
         default_factory=dict,
         description="Samples per 1-LU bin of integrated loudness (LUFS), by lower edge.",

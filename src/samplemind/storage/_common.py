@@ -37,6 +37,7 @@ __all__ = [
     "MAX_ERROR_CODE",
     "META",
     "SUMMARY_COLUMNS",
+    "TOP_TAGS",
     "analysis_rows",
     "bpm_histogram",
     "collection_name",
@@ -49,6 +50,7 @@ __all__ = [
     "path_under",
     "rebuild_analysis",
     "summary_columns",
+    "top_tags",
 ]
 
 log = logging.getLogger(__name__)
@@ -292,6 +294,24 @@ def bpm_histogram(bpms: Iterable[float]) -> dict[int, int]:
         bins[start] = bins.get(start, 0) + 1
     return dict(sorted(bins.items()))
 
+
+def top_tags(tag_sets: Iterable[Iterable[str]]) -> dict[str, int]:
+    """Samples per tag name, the :data:`TOP_TAGS` most used first (ties by name).
+
+    Example:
+        >>> top_tags([["dark", "warm"], ["dark"], ["dark", "dark"]])
+        {'dark': 3, 'warm': 1}
+    """
+    counts: dict[str, int] = {}
+    for names in tag_sets:
+        for name in set(names):
+            counts[name] = counts.get(name, 0) + 1
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return dict(ranked[:TOP_TAGS])
+
+
+#: How many tags ``stats()["by_tag"]`` lists (the most used first).
+TOP_TAGS = 200
 
 #: Width (LU) of the loudness histogram's bins, and the level below which a sample is left
 #: out of it (digital silence measures -inf, or a gated floor around -70).

@@ -193,7 +193,8 @@ class SampleStore(ABC):
         "favourites", "collections", "loudness_histogram": {bin start: n}}``; the BPM
         histogram counts loops in :data:`BPM_BIN`-wide bins (``120`` holds 120 ≤ BPM < 125),
         the loudness one every sample's integrated LUFS in 1-LU bins by floor (``-15`` holds
-        -15 ≤ LUFS < -14; levels under -70 are left out)."""
+        -15 ≤ LUFS < -14; levels under -70 are left out); ``"by_tag": {name: samples}``
+        holds the 200 most used tags, most used first."""
 
     # --- organising -------------------------------------------------------------------------
     @abstractmethod

@@ -52,6 +52,7 @@ from samplemind.storage._common import (
     path_under,
     rebuild_analysis,
     summary_columns,
+    top_tags,
 )
 from samplemind.storage.base import FileState, SampleStore
 
@@ -407,6 +408,7 @@ class MemoryStore(SampleStore):
                 "loudness_histogram": loudness_histogram(
                     row["loudness_lufs"] for _, row in present if row["loudness_lufs"] is not None
                 ),
+                "by_tag": top_tags([name for name, _ in self._tags.get(i, {})] for i, _ in present),
                 "loops": sum(1 for _, row in present if row["is_loop"] is True),
                 "oneshots": sum(1 for _, row in present if row["is_loop"] is False),
                 "favourites": sum(1 for i, _ in present if i in self._favourites),

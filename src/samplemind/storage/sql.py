@@ -68,6 +68,7 @@ from samplemind.storage._common import (
     MAX_ERROR_CODE,
     META,
     SUMMARY_COLUMNS,
+    TOP_TAGS,
     analysis_rows,
     collection_name,
     file_name,
@@ -774,6 +775,18 @@ class SqlStore(SampleStore):
                     .group_by(lufs_bin)
                 )
             }
+            tag_count = sa.func.count(sa.distinct(t.tags.c.sample_id))
+            by_tag = {
+                name: int(v)
+                for name, v in conn.execute(
+                    sa.select(t.tags.c.name, tag_count)
+                    .select_from(t.tags.join(_s, _s.c.id == t.tags.c.sample_id))
+                    .where(present)
+                    .group_by(t.tags.c.name)
+                    .order_by(tag_count.desc(), t.tags.c.name)
+                    .limit(TOP_TAGS)
+                )
+            }
             n_favourites = conn.execute(favourites).scalar_one()
             n_collections = conn.execute(
                 sa.select(sa.func.count()).select_from(t.collections)
@@ -789,6 +802,7 @@ class SqlStore(SampleStore):
             "by_key": dict(sorted(by_key.items())),
             "bpm_histogram": dict(sorted(bins.items())),
             "loudness_histogram": dict(sorted(lufs_bins.items())),
+            "by_tag": by_tag,
             "loops": loops,
             "oneshots": oneshots,
             "favourites": int(n_favourites),

@@ -146,6 +146,15 @@ def search_samples(
     sort: Annotated[str | None, Query(max_length=200, description="e.g. -bpm,name")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
+    offset: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            le=10_000_000,
+            description="Start at this row instead of a cursor (random access: a virtual "
+            "list jumping to row 90,000); not with `cursor`.",
+        ),
+    ] = None,
 ) -> SamplePage:
     """Filters are ANDed with `q`; results rank by relevance (or similarity with `like:`)."""
     query = _combined(
@@ -159,7 +168,9 @@ def search_samples(
         fav=fav,
         sort=sort,
     )
-    offset = _decode_cursor(cursor, query) if cursor else 0
+    if cursor and offset is not None:
+        raise ConfigError("give a cursor or an offset, not both")
+    offset = _decode_cursor(cursor, query) if cursor else offset or 0
     library = state.library
     hits = library.search(query, limit=limit + 1, offset=offset)
     more = len(hits) > limit
