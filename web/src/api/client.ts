@@ -40,7 +40,8 @@ export class ApiError extends Error {
   }
 }
 
-export const api = createClient<paths>({ baseUrl: "" });
+// fetch is looked up per call (tests and the service worker may replace it).
+export const api = createClient<paths>({ baseUrl: globalThis.location?.origin ?? "", fetch: (request) => globalThis.fetch(request) });
 
 /** The data of an openapi-fetch result, or an ApiError thrown with the problem body. */
 export async function unwrap<T>(

@@ -118,6 +118,8 @@ export function SampleTable({ query, sort, onSortChange, emptyTitle, emptyHint, 
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 12,
+    // Until the first measurement (and where there is no layout, as in tests): a screenful.
+    initialRect: { width: 1000, height: 640 },
   });
   const items = virtualizer.getVirtualItems();
   const firstIndex = items[0]?.index ?? 0;
@@ -133,7 +135,7 @@ export function SampleTable({ query, sort, onSortChange, emptyTitle, emptyHint, 
   // A new query starts at the top.
   useEffect(() => {
     setSelected(0);
-    scrollRef.current?.scrollTo({ top: 0 });
+    if (scrollRef.current) scrollRef.current.scrollTop = 0;
   }, [query, sort]);
 
   const move = (index: number) => {

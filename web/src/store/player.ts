@@ -32,7 +32,8 @@ export interface PlayerState {
   setProjectKey: (code: string | null) => void;
 }
 
-function playback(sample: Sample | null, projectBpm: number | null, projectKey: string | null) {
+/** The rate, pitch handling and key shift a sample plays with under the project settings. */
+export function playback(sample: Sample | null, projectBpm: number | null, projectKey: string | null) {
   let rate = 1;
   let preserve = true;
   let keyShift = 0;

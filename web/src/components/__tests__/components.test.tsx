@@ -1,0 +1,168 @@
+import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { useState } from "react";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { Sample } from "../../api/client";
+import { usePlayer } from "../../store/player";
+import { useUi } from "../../store/ui";
+import { fakeFetch, renderApp } from "../../test/render";
+import { CamelotWheel } from "../CamelotWheel";
+import { HelpOverlay } from "../HelpOverlay";
+import { SampleTable } from "../SampleTable";
+import { SearchBox } from "../SearchBox";
+
+function sample(id: number, extra: Partial<Sample> = {}): Sample {
+  return {
+    id,
+    name: `Sample_${String(id).padStart(6, "0")}.wav`,
+    path: `/lib/Sample_${id}.wav`,
+    content_hash: "0".repeat(32),
+    size_bytes: 1000,
+    mtime_ns: 0,
+    missing: false,
+    analysis_state: "done",
+    is_loop: id % 2 === 0,
+    bpm: 120,
+    key: "A minor",
+    camelot: "8A",
+    duration_s: 1.5,
+    loudness_lufs: -14,
+    favourite: false,
+    tags: [{ name: "dark", source: "user" }],
+    added_at: "2026-01-01T00:00:00Z",
+    updated_at: "2026-01-01T00:00:00Z",
+    ...extra,
+  } as Sample;
+}
+
+afterEach(() => vi.unstubAllGlobals());
+
+describe("SampleTable", () => {
+  it("renders a window of a 100,000-row result, asking only for the pages it shows", async () => {
+    const { fetch, calls } = fakeFetch({
+      "/api/samples": (url) => {
+        const offset = Number(url.searchParams.get("offset"));
+        const limit = Number(url.searchParams.get("limit"));
+        return { total: 100_000, next_cursor: null, items: Array.from({ length: limit }, (_, i) => ({ sample: sample(offset + i + 1), score: 0 })) };
+      },
+    });
+    vi.stubGlobal("fetch", fetch);
+    renderApp(<SampleTable query="kick" onSortChange={() => {}} />);
+    expect(await screen.findByText("Sample_000001.wav")).toBeInTheDocument();
+    expect(screen.getByText("100,000 samples")).toBeInTheDocument();
+    const rows = screen.getAllByRole("row");
+    expect(rows.length).toBeLessThan(60); // a window, not 100,000 nodes
+    expect(calls.map((u) => u.searchParams.get("offset"))).toEqual(["0"]);
+    expect(calls[0].searchParams.get("q")).toBe("kick");
+    expect(screen.getByRole("grid")).toHaveAttribute("aria-rowcount", "100001");
+  });
+
+  it("moves with the keyboard, previews with space, opens with enter", async () => {
+    const { fetch } = fakeFetch({
+      "/api/samples": () => ({ total: 3, next_cursor: null, items: [1, 2, 3].map((id) => ({ sample: sample(id), score: 0 })) }),
+    });
+    vi.stubGlobal("fetch", fetch);
+    const toggle = vi.fn();
+    usePlayer.setState({ toggle });
+    const { location } = renderApp(<SampleTable query="" onSortChange={() => {}} />);
+    await screen.findByText("Sample_000001.wav");
+    const body = screen.getByTestId("sample-table");
+    body.focus();
+    fireEvent.keyDown(body, { key: "ArrowDown" });
+    expect(screen.getAllByRole("row")[2]).toHaveAttribute("aria-selected", "true");
+    fireEvent.keyDown(body, { key: " " });
+    expect(toggle).toHaveBeenCalledWith(expect.objectContaining({ id: 2 }));
+    fireEvent.keyDown(body, { key: "End" });
+    fireEvent.keyDown(body, { key: "Enter" });
+    expect(location.history?.at(-1)).toBe("/samples/3");
+  });
+
+  it("cycles sorting on a header: ascending, descending, off", async () => {
+    const { fetch } = fakeFetch({ "/api/samples": () => ({ total: 0, next_cursor: null, items: [] }) });
+    vi.stubGlobal("fetch", fetch);
+    const seen: Array<string | undefined> = [];
+    function Sorting() {
+      const [sort, setSort] = useState<string | undefined>();
+      return <SampleTable query="" sort={sort} onSortChange={(s) => { seen.push(s); setSort(s); }} emptyTitle="Nothing here" />;
+    }
+    renderApp(<Sorting />);
+    expect(await screen.findByText("Nothing here")).toBeInTheDocument();
+    const bpm = screen.getByRole("button", { name: /BPM/ });
+    await userEvent.click(bpm);
+    await userEvent.click(bpm);
+    await userEvent.click(bpm);
+    expect(seen).toEqual(["bpm", "-bpm", undefined]);
+  });
+
+  it("shows the API's error with a way to retry", async () => {
+    const { fetch } = fakeFetch({
+      "/api/samples": () => new Response(JSON.stringify({ error: { code: "query_syntax", message: "bpm: not a number" } }), { status: 400 }),
+    });
+    vi.stubGlobal("fetch", fetch);
+    renderApp(<SampleTable query="" onSortChange={() => {}} />);
+    const alert = await screen.findByRole("alert", {}, { timeout: 3000 });
+    expect(alert).toHaveTextContent("bpm: not a number");
+    expect(within(alert).getByRole("button", { name: "Try again" })).toBeInTheDocument();
+  });
+});
+
+describe("SearchBox", () => {
+  function Box({ values }: { values?: Record<string, string[]> }) {
+    const [value, setValue] = useState("");
+    return <SearchBox value={value} onChange={setValue} values={values} />;
+  }
+
+  it("completes fields and values from the keyboard", async () => {
+    const user = userEvent.setup();
+    renderApp(<Box values={{ type: ["kick", "snare"] }} />);
+    const input = screen.getByRole("combobox", { name: "Search query" });
+    await user.type(input, "ty");
+    expect(screen.getByRole("option", { name: /type:/ })).toBeInTheDocument();
+    await user.keyboard("{Tab}");
+    await waitFor(() => expect(input).toHaveValue("type:"));
+    await user.type(input, "sn");
+    await user.keyboard("{Enter}");
+    await waitFor(() => expect(input).toHaveValue("type:snare "));
+  });
+
+  it("points at the bad token of a query error", () => {
+    renderApp(<SearchBox value="bpm:fast" onChange={() => {}} error={{ message: 'bpm: "fast" is not a number', position: 4 }} />);
+    const alert = screen.getByRole("alert");
+    expect(alert).toHaveTextContent('bpm: "fast" is not a number');
+    expect(alert.querySelector("pre")?.textContent).toBe("bpm:fast\n    ^");
+    expect(screen.getByRole("combobox")).toHaveAttribute("aria-invalid", "true");
+  });
+});
+
+describe("CamelotWheel", () => {
+  it("toggles keys and outlines their compatible keys", async () => {
+    const onToggle = vi.fn();
+    renderApp(<CamelotWheel selected={["8A"]} onToggle={onToggle} />);
+    const keys = screen.getAllByRole("checkbox");
+    expect(keys).toHaveLength(24);
+    expect(screen.getByRole("checkbox", { name: "8A Am" })).toHaveAttribute("aria-checked", "true");
+    for (const name of ["7A Dm (compatible)", "9A Em (compatible)", "8B C (compatible)"]) {
+      expect(screen.getByRole("checkbox", { name })).toHaveAttribute("aria-checked", "false");
+    }
+    await userEvent.click(screen.getByRole("checkbox", { name: /^9A/ }));
+    expect(onToggle).toHaveBeenCalledWith("9A");
+  });
+
+  it("charts counts when given them", () => {
+    renderApp(<CamelotWheel counts={{ "8A": 12, "1B": 3 }} />);
+    expect(screen.getByRole("img", { name: "8A Am: 12 samples" })).toBeInTheDocument();
+    expect(screen.queryAllByRole("checkbox")).toHaveLength(0);
+  });
+});
+
+describe("HelpOverlay", () => {
+  it("lists the shortcuts and closes on Escape", async () => {
+    renderApp(<HelpOverlay />);
+    expect(screen.queryByRole("dialog")).toBeNull();
+    act(() => useUi.getState().setHelpOpen(true));
+    const dialog = screen.getByRole("dialog", { name: "Keyboard shortcuts" });
+    expect(dialog).toHaveTextContent("Preview the selected sample");
+    fireEvent.keyDown(dialog, { key: "Escape" });
+    expect(screen.queryByRole("dialog")).toBeNull();
+  });
+});
