@@ -10,7 +10,7 @@ endif
 RUN := $(UV) run --frozen
 DEMO_DIR ?= demo-library
 
-.PHONY: help setup run test lint typecheck contracts pytest bench clean
+.PHONY: help setup run test lint typecheck contracts pytest bench clean web web-test client web-bench
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -23,7 +23,7 @@ setup:  ## install uv (if missing) and the locked virtual environment
 
 DEMO_DATA ?= .demo-data
 PORT ?= 8000
-run: setup  ## create a demo library, scan it into a library in $(DEMO_DATA), serve it on $(PORT)
+run: setup web  ## build the web app, create a demo library, scan it into $(DEMO_DATA), serve it on $(PORT)
 	$(RUN) samplemind demo $(DEMO_DIR) --overwrite
 	SAMPLEMIND_DATA_DIR=$(DEMO_DATA) $(RUN) samplemind scan $(DEMO_DIR)
 	SAMPLEMIND_DATA_DIR=$(DEMO_DATA) $(RUN) samplemind search 'is:loop sort:bpm'
@@ -43,7 +43,7 @@ contracts: setup  ## import-linter: the layer rules of docs/architecture.md
 pytest: setup  ## the test suite with coverage (fails under 89% of src/)
 	$(RUN) pytest --cov=samplemind --cov-report=term --cov-fail-under=89
 
-test: lint typecheck contracts pytest  ## everything CI runs
+test: lint typecheck contracts pytest web-test  ## everything CI runs
 
 BENCH_DIR ?= /tmp/samplemind-bench
 bench: setup  ## accuracy and speed vs librosa and plain Essentia on rendered dev + val corpora
@@ -54,5 +54,26 @@ bench: setup  ## accuracy and speed vs librosa and plain Essentia on rendered de
 	$(RUN) python -m benchmarks.accuracy $(BENCH_DIR)/dev
 	$(RUN) python -m benchmarks.accuracy $(BENCH_DIR)/val
 
+# --- the web app (web/: React + Vite; docs/web.md) -----------------------------------------------
+NPM := npm --prefix web
+web/node_modules/.package-lock.json: web/package-lock.json
+	@command -v npm >/dev/null || { echo "the web app needs Node.js >= 20.19 and npm (apt-get install nodejs npm)"; exit 1; }
+	$(NPM) ci --no-audit --no-fund --loglevel=error
+
+web: web/node_modules/.package-lock.json  ## npm ci (when the lock changed) and vite build into web/dist
+	$(NPM) run build
+
+client: setup web/node_modules/.package-lock.json  ## regenerate web/openapi.json and the typed client from the API
+	$(RUN) python -m samplemind.api.openapi web/openapi.json
+	$(NPM) run generate
+
+web-test: setup web  ## the client is current, Vitest, then the end-to-end suite in Chromium
+	$(NPM) run check-client
+	$(NPM) test
+	SAMPLEMIND=$(abspath .venv/bin/samplemind) $(NPM) run e2e
+
+web-bench: setup web  ## web budgets: first load, bundle size, scrolling 100k rows (docs/benchmarks.md)
+	SAMPLEMIND=$(abspath .venv/bin/samplemind) $(NPM) run bench
+
 clean:
-	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache .coverage .coverage.* $(DEMO_DIR) $(DEMO_DATA)
+	rm -rf web/node_modules web/dist .venv .mypy_cache .ruff_cache .pytest_cache .coverage .coverage.* $(DEMO_DIR) $(DEMO_DATA)

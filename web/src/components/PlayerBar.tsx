@@ -27,7 +27,7 @@ export function PlayerBar() {
             {sample.name}
           </Link>
         ) : (
-          <span className="muted">Nothing playing: click a sample, or select one and press Space</span>
+          <span className="muted">Nothing playing: click a sample, or press Space on one</span>
         )}
         <input
           type="range"
@@ -57,6 +57,7 @@ export function PlayerBar() {
           checked={p.projectBpm !== null}
           onChange={(e) => p.setProjectBpm(e.target.checked ? 120 : null)}
         />
+        Sync
         <input
           type="number"
           aria-label="Project BPM"

@@ -28,7 +28,7 @@ interface Column {
 
 const COLUMNS: Column[] = [
   { id: "fav", label: "♥", width: "2.2rem", render: (s) => (s.favourite ? "♥" : ""), className: "col-fav" },
-  { id: "name", label: "Name", sort: "name", width: "minmax(12rem, 3fr)", render: (s) => s.name, className: "col-name" },
+  { id: "name", label: "Name", sort: "name", width: "minmax(14rem, 4fr)", render: (s) => s.name, className: "col-name" },
   { id: "type", label: "Type", sort: "type", width: "7rem", render: (s) => s.sample_type ?? (s.is_loop ? "loop" : s.is_loop === false ? "one-shot" : "–") },
   { id: "bpm", label: "BPM", sort: "bpm", width: "4.5rem", render: (s) => (s.is_loop ? formatBpm(s.bpm) : "–"), className: "num" },
   { id: "key", label: "Key", sort: "key", width: "6.5rem", render: (s) => s.key ?? "–" },
@@ -38,7 +38,7 @@ const COLUMNS: Column[] = [
   {
     id: "tags",
     label: "Tags",
-    width: "minmax(8rem, 2fr)",
+    width: "minmax(7rem, 2fr)",
     render: (s) => [...new Set(s.tags.map((t) => t.name))].slice(0, 6).join(", "),
     className: "col-tags",
   },

@@ -137,7 +137,10 @@ function MapCanvas({ map }: { map: SoundMap }) {
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.fillStyle = "#0c0f12";
     ctx.fillRect(0, 0, size.w, size.h);
-    const r = Math.max(1.5, Math.min(5, 2 + Math.log2(view.scale / 400)));
+    // Dots shrink as the library grows and grow as you zoom in.
+    const base = map.ids.length < 500 ? 4 : map.ids.length < 5000 ? 2.5 : 1.6;
+    const zoom = view.scale / (Math.min(size.w, size.h) * 0.92);
+    const r = Math.max(1.2, Math.min(7, base * Math.sqrt(Math.max(1, zoom))));
     const selected = new Set(selection);
     const byColour = new Map<string, number[]>();
     for (let i = 0; i < map.ids.length; i++) {

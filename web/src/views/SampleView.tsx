@@ -10,6 +10,14 @@ import { camelot } from "../lib/music";
 import { usePlayer } from "../store/player";
 import { useUi } from "../store/ui";
 
+/** `centroid_hz` → "centroid (Hz)", `attack_s` → "attack (s)". */
+function measureName(key: string): string {
+  const units: Record<string, string> = { hz: "Hz", s: "s", ms: "ms", db: "dB", dbfs: "dBFS", lufs: "LUFS", bpm: "BPM" };
+  const parts = key.split("_");
+  const unit = units[parts[parts.length - 1]];
+  return unit ? `${parts.slice(0, -1).join(" ")} (${unit})` : parts.join(" ");
+}
+
 const ASPECTS: Aspect[] = ["overall", "timbre", "pitch", "rhythm", "envelope"];
 
 export function SampleView({ id }: { id: number }) {
@@ -140,14 +148,14 @@ function AnalysisPanel({ sample, analysis }: { sample: Sample; analysis: Analysi
       <table className="analysis">
         <thead>
           <tr>
+            <th scope="col"><span className="sr-only">Measure</span></th>
             <th scope="col">Value</th>
-            <th scope="col" />
             <th scope="col">Source</th>
             <th scope="col">Confidence</th>
           </tr>
         </thead>
         <tbody>
-          <Row label="Type" value={a.sample_type ?? sample.sample_type ?? "–"} />
+          <Row label="Type" value={a.sample_type ?? sample.sample_type ?? <span className="muted">not classified</span>} />
           {a.loop && <Row label="Loop / one-shot" value={a.loop.is_loop ? `loop${a.loop.bars ? `, ${a.loop.bars} bars` : ""}` : "one-shot"} source="audio" confidence={a.loop.confidence} />}
           {a.tempo && <Row label="BPM" value={formatBpm(a.tempo.bpm)} source={a.tempo.source} confidence={a.tempo.confidence} />}
           {a.key && (
@@ -167,13 +175,13 @@ function AnalysisPanel({ sample, analysis }: { sample: Sample; analysis: Analysi
             </>
           )}
           {extra(a.spectral as Record<string, unknown>).map(([k, v]) => (
-            <Row key={`s-${k}`} label={k.replaceAll("_", " ")} value={typeof v === "number" ? formatNumber(v, 2) : String(v)} source="spectral" />
+            <Row key={`s-${k}`} label={measureName(k)} value={typeof v === "number" ? formatNumber(v, 2) : String(v)} source="spectral" />
           ))}
           {extra(a.envelope as Record<string, unknown>).map(([k, v]) => (
-            <Row key={`e-${k}`} label={k.replaceAll("_", " ")} value={typeof v === "number" ? formatNumber(v, 3) : String(v)} source="envelope" />
+            <Row key={`e-${k}`} label={measureName(k)} value={typeof v === "number" ? formatNumber(v, 3) : String(v)} source="envelope" />
           ))}
           {extra(a.rhythm as Record<string, unknown>).map(([k, v]) => (
-            <Row key={`r-${k}`} label={k.replaceAll("_", " ")} value={typeof v === "number" ? formatNumber(v, 3) : String(v)} source="rhythm" />
+            <Row key={`r-${k}`} label={measureName(k)} value={typeof v === "number" ? formatNumber(v, 3) : String(v)} source="rhythm" />
           ))}
           <Row
             label="Audio"

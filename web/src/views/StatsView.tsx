@@ -5,6 +5,15 @@ import { CamelotWheel } from "../components/CamelotWheel";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { camelot, parseKeyName } from "../lib/music";
 
+/** Histogram bins from the lowest to the highest, empty ones included (a true axis). */
+export function contiguous(bins: Record<string, number>, width: number): Array<[string, number]> {
+  const edges = Object.keys(bins).map(Number).filter(Number.isFinite);
+  if (!edges.length) return [];
+  const out: Array<[string, number]> = [];
+  for (let edge = Math.min(...edges); edge <= Math.max(...edges); edge += width) out.push([String(edge), bins[String(edge)] ?? 0]);
+  return out;
+}
+
 export function StatsView() {
   const stats = useStats();
   if (stats.isPending) return <section className="view"><Loading label="Counting…" /></section>;
@@ -25,11 +34,8 @@ export function StatsView() {
   }
   const types: Array<[string, number]> = Object.entries(s.by_type).sort((a, b) => b[1] - a[1]);
   if (types.length === 0) types.push(["loops", s.loops], ["one-shots", s.oneshots]);
-  const bpm = Object.entries(s.bpm_histogram).map(([edge, n]) => [edge, n] as [string, number]);
-  const lufs = Object.entries(s.loudness_histogram ?? {})
-    .map(([edge, n]) => [Number(edge), n] as [number, number])
-    .sort((a, b) => a[0] - b[0])
-    .map(([edge, n]) => [String(edge), n] as [string, number]);
+  const bpm = contiguous(s.bpm_histogram, 5);
+  const lufs = contiguous(s.loudness_histogram ?? {}, 1);
   const cards: Array<[string, number]> = [
     ["samples", s.samples],
     ["analyzed", s.analyzed],

@@ -1,0 +1,171 @@
+// Web budgets, measured in Debian's Chromium against a real `samplemind serve` over a
+// synthetic 100,000-sample library (benchmarks/web_library.py; 20,000 of them on the map):
+//   1. the main JS bundle, gzipped (budget < 300 KB; the map and AI panel are lazy chunks)
+//   2. first load on localhost to interactive (budget < 1 s): navigation start to the first
+//      rows of the library drawn and the main thread free (a 50 ms task would show)
+//   3. scrolling the 100k-row table: frames in a Chromium performance trace (budget: none
+//      dropped), plus a jump to the middle and the end
+//   4. the sound map at 20,000 points: the projection request, and frame times while zooming
+// Usage: node e2e/bench.mjs [--rows 100000] [--mapped 20000] [--runs 5]   (make web-bench)
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { launchBrowser, REPO, startServer, WEB } from "./harness.mjs";
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const ROWS = arg("rows", 100_000);
+const MAPPED = arg("mapped", 20_000);
+const RUNS = arg("runs", 5);
+const OUT = join(WEB, "e2e", "screenshots");
+mkdirSync(OUT, { recursive: true });
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const rows = [];
+const report = (what, value, budget, ok) => {
+  rows.push([what, value, budget, ok === undefined ? "" : ok ? "met" : "MISSED"]);
+  console.log(`${what}: ${value}${budget ? ` (budget ${budget})` : ""}`);
+};
+
+// 1. bundle
+const html = readFileSync(join(WEB, "dist", "index.html"), "utf8");
+const entry = /src="\/(assets\/index-[^"]+\.js)"/.exec(html)?.[1];
+const gz = (file) => gzipSync(readFileSync(join(WEB, "dist", file)), { level: 9 }).length;
+const mainKb = gz(entry) / 1024;
+report("main JS bundle, gzip", `${mainKb.toFixed(1)} KB`, "< 300 KB", mainKb < 300);
+for (const file of readdirSync(join(WEB, "dist", "assets")).filter((f) => f.endsWith(".js") && !f.startsWith("index-"))) {
+  report(`  lazy chunk ${file.replace(/-[\w-]+\.js$/, "")}, gzip`, `${(gz(`assets/${file}`) / 1024).toFixed(1)} KB`);
+}
+
+console.log(`bench: filling a ${ROWS.toLocaleString("en")}-sample library (${MAPPED.toLocaleString("en")} mapped)…`);
+const python = join(REPO, ".venv", "bin", "python");
+const server = await startServer({
+  env: { SAMPLEMIND_VECTOR_BACKEND: "memory" },
+  prepare: (ctx) =>
+    execFileSync(python, ["-m", "benchmarks.web_library", ctx.data, "--rows", String(ROWS), "--mapped", String(MAPPED)], {
+      cwd: REPO,
+      stdio: "inherit",
+    }),
+});
+
+try {
+  // 2. first load (fresh profile each run: nothing cached), then warm loads
+  const cold = [];
+  const warm = [];
+  for (let run = 0; run < RUNS; run++) {
+    const browser = await launchBrowser();
+    const page = await browser.context.newPage();
+    for (const list of [cold, warm]) {
+      await page.goto(`${server.url}/`, { waitUntil: "commit" });
+      await page.waitForSelector(".table-row[data-sample-id]");
+      const t = await page.evaluate(
+        () =>
+          new Promise((resolve) => {
+            const drawn = performance.now();
+            // interactive: the rows are drawn and the next frame is not held up
+            requestAnimationFrame(() => setTimeout(() => resolve({ drawn, idle: performance.now() }), 0));
+          }),
+      );
+      list.push(t);
+    }
+    await browser.close();
+  }
+  const tti = (list) => median(list.map((r) => r.idle));
+  report(`first load to interactive, cold (median of ${RUNS})`, `${tti(cold).toFixed(0)} ms`, "< 1000 ms", tti(cold) < 1000);
+  report(`first load to interactive, warm (median of ${RUNS})`, `${tti(warm).toFixed(0)} ms`, "< 1000 ms", tti(warm) < 1000);
+
+  // 3. scrolling, under a performance trace
+  const browser = await launchBrowser();
+  const page = await browser.context.newPage();
+  await page.goto(`${server.url}/`);
+  await page.waitForSelector(".table-row[data-sample-id]");
+  const total = await page.evaluate(() => Number(document.querySelector("[role=grid]").getAttribute("aria-rowcount")) - 1);
+  const session = await browser.context.newCDPSession(page);
+  const events = [];
+  session.on("Tracing.dataCollected", ({ value }) => events.push(...value));
+  const done = new Promise((resolve) => session.once("Tracing.tracingComplete", resolve));
+  await session.send("Tracing.start", {
+    categories: "devtools.timeline,disabled-by-default-devtools.timeline,disabled-by-default-devtools.timeline.frame,toplevel",
+    transferMode: "ReportEvents",
+  });
+  const frames = await page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const body = document.querySelector("[data-testid=sample-table]");
+        const intervals = [];
+        let last = performance.now();
+        const started = last;
+        const speed = 6000; // px/s: a fast flick, ~190 rows a second
+        const step = (now) => {
+          intervals.push(now - last);
+          last = now;
+          const t = now - started;
+          if (t < 4000) body.scrollTop = (t / 1000) * speed;
+          else if (t < 4500) body.scrollTop = body.scrollHeight / 2; // jump to the middle
+          else if (t < 5500) body.scrollTop = body.scrollHeight / 2 + ((t - 4500) / 1000) * speed;
+          else if (t < 6000) body.scrollTop = body.scrollHeight; // and to the end
+          else return resolve(intervals.slice(1));
+          requestAnimationFrame(step);
+        };
+        requestAnimationFrame(step);
+      }),
+  );
+  await session.send("Tracing.end");
+  await done;
+  writeFileSync(join(OUT, "scroll-trace.json"), JSON.stringify({ traceEvents: events }));
+  const dropped = events.filter((e) => e.name === "DroppedFrame" || (e.name === "PipelineReporter" && e.args?.data?.state === "STATE_DROPPED")).length;
+  const presented = events.filter((e) => e.name === "PipelineReporter" && e.args?.data?.state === "STATE_PRESENTED_ALL").length;
+  const longTasks = events.filter((e) => e.name === "RunTask" && e.dur > 50_000 && e.ph === "X").length;
+  const worst = Math.max(...frames);
+  const slow = frames.filter((f) => f > 1.5 * (1000 / 60)).length;
+  await page.waitForFunction(() => !document.querySelector(".placeholder"), null, { timeout: 10_000 }).catch(() => {});
+  const lastRow = await page.locator(".table-row[data-sample-id]").last().getAttribute("aria-rowindex");
+  report(`scroll ${total.toLocaleString("en")} rows: frames (rAF)`, `${frames.length}, slowest ${worst.toFixed(1)} ms, ${slow} over 25 ms`);
+  report("scroll: dropped frames in the trace", `${dropped} (of ${presented + dropped} reported)`, "0", dropped === 0);
+  report("scroll: main-thread tasks over 50 ms in the trace", String(longTasks), "0", longTasks === 0);
+  report("scroll: reached the last row", String(Number(lastRow) - 1 === total));
+  await page.screenshot({ path: join(OUT, "bench-scrolled-to-end.png") });
+
+  // 4. the sound map
+  const started = Date.now();
+  await page.goto(`${server.url}/map`);
+  await page.waitForSelector("[data-testid=sound-map]", { timeout: 300_000 });
+  const mapMs = Date.now() - started;
+  const points = await page.getAttribute("[data-testid=sound-map]", "data-points");
+  const t2 = Date.now();
+  await page.reload();
+  await page.waitForSelector("[data-testid=sound-map]");
+  const mapWarm = Date.now() - t2;
+  const canvas = await page.locator("[data-testid=sound-map]").boundingBox();
+  await page.mouse.move(canvas.x + canvas.width / 2, canvas.y + canvas.height / 2);
+  const zoomFrames = await page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const el = document.querySelector("[data-testid=sound-map]");
+        const box = el.getBoundingClientRect();
+        const intervals = [];
+        let last = performance.now();
+        let n = 0;
+        const step = (now) => {
+          intervals.push(now - last);
+          last = now;
+          el.dispatchEvent(new WheelEvent("wheel", { deltaY: n < 60 ? -40 : 40, clientX: box.x + box.width / 2, clientY: box.y + box.height / 2, bubbles: true }));
+          if (++n < 120) requestAnimationFrame(step);
+          else resolve(intervals.slice(1));
+        };
+        requestAnimationFrame(step);
+      }),
+  );
+  report(`sound map of ${points} points: first open (projection included)`, `${(mapMs / 1000).toFixed(1)} s`);
+  report("sound map: open again (cached)", `${mapWarm} ms`);
+  report("sound map: zooming, frame interval", `median ${median(zoomFrames).toFixed(1)} ms, slowest ${Math.max(...zoomFrames).toFixed(1)} ms`);
+  await page.screenshot({ path: join(OUT, "bench-map-20k.png") });
+  await browser.close();
+} finally {
+  await server.stop();
+}
+
+console.log("\n| measure | figure | budget | |\n|---|---|---|---|");
+for (const r of rows) console.log(`| ${r.join(" | ")} |`);
