@@ -8,13 +8,14 @@ import { Toasts } from "./components/Toasts";
 import { usePlayer } from "./store/player";
 import { useUi } from "./store/ui";
 import { LibraryView } from "./views/LibraryView";
-import { SampleView } from "./views/SampleView";
-import { ScanView } from "./views/ScanView";
-import { SearchView } from "./views/SearchView";
-import { StatsView } from "./views/StatsView";
-import { UploadView } from "./views/UploadView";
 
-// Heavy or optional views load on demand (the main bundle stays small).
+// The library loads with the app; every other view is a chunk fetched when first opened (the
+// sample page brings WaveSurfer), so the first load parses only what the library needs.
+const SampleView = lazy(() => import("./views/SampleView").then((m) => ({ default: m.SampleView })));
+const SearchView = lazy(() => import("./views/SearchView").then((m) => ({ default: m.SearchView })));
+const StatsView = lazy(() => import("./views/StatsView").then((m) => ({ default: m.StatsView })));
+const ScanView = lazy(() => import("./views/ScanView").then((m) => ({ default: m.ScanView })));
+const UploadView = lazy(() => import("./views/UploadView").then((m) => ({ default: m.UploadView })));
 const MapView = lazy(() => import("./views/MapView"));
 const AiPanel = lazy(() => import("./views/AiPanel"));
 

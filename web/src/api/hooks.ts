@@ -83,10 +83,11 @@ export function useSimilar(id: number, aspect: Aspect) {
   });
 }
 
-export function useStats() {
+export function useStats(enabled = true) {
   return useQuery({
     queryKey: ["stats"],
     queryFn: ({ signal }) => unwrap(api.GET("/api/stats", { signal })),
+    enabled,
     staleTime: 30_000,
   });
 }

@@ -5,7 +5,7 @@
  */
 import { useQueries, useQueryClient } from "@tanstack/react-query";
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import { useLocation } from "wouter";
 import { api, unwrap, type Sample, type SamplePage } from "../api/client";
 import { PAGE_SIZE } from "../api/hooks";
@@ -45,6 +45,61 @@ const COLUMNS: Column[] = [
 ];
 
 const TEMPLATE = COLUMNS.map((c) => c.width).join(" ");
+
+interface RowProps {
+  index: number;
+  start: number;
+  sample: Sample | undefined;
+  selected: boolean;
+  playing: boolean;
+  onSelect: (index: number, sample: Sample | undefined) => void;
+  onOpen: (id: number) => void;
+}
+
+/** One row; memoized, so rows that stay in view do not re-render while the list scrolls. */
+const Row = memo(function Row({ index, start, sample, selected, playing, onSelect, onOpen }: RowProps) {
+  return (
+    <div
+      id={`row-${index}`}
+      role="row"
+      aria-rowindex={index + 2}
+      aria-selected={selected}
+      className={`table-row${selected ? " selected" : ""}${playing ? " playing" : ""}${sample?.missing ? " missing" : ""}`}
+      style={{ transform: `translateY(${start}px)`, gridTemplateColumns: TEMPLATE }}
+      draggable={!!sample}
+      onDragStart={(event) => sample && dragSample(event, sample)}
+      onClick={() => onSelect(index, sample)}
+      onDoubleClick={() => sample && onOpen(sample.id)}
+      data-sample-id={sample?.id}
+    >
+      {sample ? (
+        COLUMNS.map((column) => (
+          <div key={column.id} role="gridcell" className={column.className}>
+            {column.id === "name" ? (
+              <a
+                href={`/samples/${sample.id}`}
+                tabIndex={-1}
+                onClick={(e) => {
+                  e.preventDefault();
+                  e.stopPropagation();
+                  onOpen(sample.id);
+                }}
+              >
+                {sample.name}
+              </a>
+            ) : (
+              column.render(sample)
+            )}
+          </div>
+        ))
+      ) : (
+        <div role="gridcell" className="placeholder">
+          …
+        </div>
+      )}
+    </div>
+  );
+});
 
 export interface SampleTableProps {
   query: string;
@@ -120,6 +175,8 @@ export function SampleTable({ query, sort, onSortChange, emptyTitle, emptyHint, 
     overscan: 12,
     // Until the first measurement (and where there is no layout, as in tests): a screenful.
     initialRect: { width: 1000, height: 640 },
+    // Render in the next frame, not synchronously inside every scroll event.
+    useFlushSync: false,
   });
   const items = virtualizer.getVirtualItems();
   const firstIndex = items[0]?.index ?? 0;
@@ -159,6 +216,15 @@ export function SampleTable({ query, sort, onSortChange, emptyTitle, emptyHint, 
       toast(exc instanceof Error ? exc.message : "could not change the favourite", "error");
     }
   };
+
+  const openSample = useCallback((id: number) => navigate(`/samples/${id}`), [navigate]);
+  const onRowSelect = useCallback(
+    (index: number, sample: Sample | undefined) => {
+      setSelected(index);
+      if (sample) player().play(sample);
+    },
+    [player],
+  );
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     if (event.target !== event.currentTarget) return;
@@ -245,48 +311,17 @@ export function SampleTable({ query, sort, onSortChange, emptyTitle, emptyHint, 
           <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
             {items.map((item) => {
               const sample = rowAt(item.index);
-              const isSelected = item.index === selected;
-              const isPlaying = sample && currentId === sample.id && playing;
               return (
-                <div
+                <Row
                   key={item.key}
-                  id={`row-${item.index}`}
-                  role="row"
-                  aria-rowindex={item.index + 2}
-                  aria-selected={isSelected}
-                  className={`table-row${isSelected ? " selected" : ""}${isPlaying ? " playing" : ""}${sample?.missing ? " missing" : ""}`}
-                  style={{ transform: `translateY(${item.start}px)`, gridTemplateColumns: TEMPLATE }}
-                  draggable={!!sample}
-                  onDragStart={(event) => sample && dragSample(event, sample)}
-                  onClick={() => {
-                    setSelected(item.index);
-                    if (sample) player().play(sample);
-                  }}
-                  onDoubleClick={() => sample && navigate(`/samples/${sample.id}`)}
-                  data-sample-id={sample?.id}
-                >
-                  {sample
-                    ? COLUMNS.map((column) => (
-                        <div key={column.id} role="gridcell" className={column.className}>
-                          {column.id === "name" ? (
-                            <a
-                              href={`/samples/${sample.id}`}
-                              tabIndex={-1}
-                              onClick={(e) => {
-                                e.preventDefault();
-                                e.stopPropagation();
-                                navigate(`/samples/${sample.id}`);
-                              }}
-                            >
-                              {sample.name}
-                            </a>
-                          ) : (
-                            column.render(sample)
-                          )}
-                        </div>
-                      ))
-                    : <div role="gridcell" className="placeholder">…</div>}
-                </div>
+                  index={item.index}
+                  start={item.start}
+                  sample={sample}
+                  selected={item.index === selected}
+                  playing={!!sample && currentId === sample.id && playing}
+                  onSelect={onRowSelect}
+                  onOpen={openSample}
+                />
               );
             })}
           </div>

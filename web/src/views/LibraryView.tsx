@@ -1,12 +1,14 @@
 import { Link } from "wouter";
-import { useStats } from "../api/hooks";
+import { useSearchPage, useStats } from "../api/hooks";
 import { SampleTable } from "../components/SampleTable";
 import { plural } from "../lib/format";
 import { useUrlFilters } from "../lib/useUrlFilters";
 
 export function LibraryView() {
   const [filters, update] = useUrlFilters();
-  const stats = useStats();
+  // The counts wait for the first rows: the table comes first on a cold load.
+  const first = useSearchPage({ q: "", sort: filters.sort }, 0);
+  const stats = useStats(first.isSuccess || first.isError);
   const s = stats.data;
   return (
     <section className="view view-table" aria-labelledby="library-title">
