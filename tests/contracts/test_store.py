@@ -676,6 +676,14 @@ def test_stats(store: SampleStore) -> None:
     }
 
 
+def test_labels_of_present_samples(store: SampleStore) -> None:
+    fs = [facts(f"/lib/L{i}.wav") for i in range(3)]
+    ids = store.add_samples(fs)
+    store.save_analysis(ids[0], result_for(fs[0], {"loop": 1}, sample_type="kick"))
+    store.set_missing([ids[2]])
+    assert store.labels() == {ids[0]: ("L0.wav", "kick", True), ids[1]: ("L1.wav", None, None)}
+
+
 def test_stats_of_an_empty_store(store: SampleStore) -> None:
     stats = store.stats()
     assert stats["samples"] == stats["missing"] == stats["favourites"] == 0

@@ -61,9 +61,18 @@ def test_tiny_libraries() -> None:
 def test_timbre_matrix_skips_samples_without_a_usable_vector() -> None:
     good = [0.1] * 64
     ids, matrix = timbre_matrix(
-        [(7, {"timbre": good}), (3, {"timbre": good}), (5, {"timbre": [1.0] * 3}), (9, {})]
+        [
+            (7, {"timbre": good}),
+            (3, {"timbre": good}),
+            (5, {"timbre": [1.0] * 3}),  # the wrong length
+            (9, {}),
+            (11, {"timbre": [0.0] * 64}),  # no direction
+            (12, {"timbre": [float("nan")] * 64}),
+        ]
     )
     assert ids == [3, 7] and matrix.shape == (2, 64)
+    odd = timbre_matrix([(1, {"timbre": good}), (2, {"timbre": ["x"] * 64})])
+    assert odd[0] == [1]
     assert np.allclose(np.linalg.norm(matrix, axis=1), 1.0)
 
 

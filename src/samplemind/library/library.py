@@ -31,6 +31,7 @@ from samplemind.domain.library import (
     Collection,
     Sample,
     ScanRun,
+    ScanStatus,
     ScanSummary,
     SearchHit,
     Tag,
@@ -129,6 +130,7 @@ class Library:
         self._index_lock = threading.RLock()
         self._roots: tuple[float, list[Path]] | None = None
         self._map: SoundMap | None = None
+        self._maps: dict[str, tuple[tuple[Any, ...] | None, SoundMap]] = {}
         self._map_lock = threading.Lock()
 
     @property
@@ -286,13 +288,6 @@ class Library:
         reference = self.engine.reference_from(result, label)
         return self.engine.similar(reference, aspect=aspect, n=n, query=parsed)
 
-    def get_many(self, ids: Sequence[int]) -> list[Sample]:
-        """Samples by id (unknown ids are left out), in batches the database takes."""
-        samples: list[Sample] = []
-        for start in range(0, len(ids), 1000):
-            samples += self.store.get_many(list(ids[start : start + 1000]))
-        return samples
-
     def sound_map(self, *, method: str | None = None) -> SoundMap:
         """Every analyzed sample's timbre projected onto a plane (see
         :mod:`samplemind.library.soundmap`), cached per library state in memory and under
@@ -313,13 +308,20 @@ class Library:
         )
 
         wanted = method or self.settings.map_method
+        # Fast path: nothing scanned, re-analyzed or forgotten since this map was made.
+        token = self._map_token()
+        known = self._maps.get(wanted)
+        if token is not None and known is not None and known[0] == token:
+            return known[1]
         ids, matrix = timbre_matrix(self.store.analyzer_outputs(["timbre"]))
         key = map_key(ids, matrix, resolve_method(wanted, len(ids)))
         cached = self._map
         if cached is not None and cached.key == key:
+            self._maps[wanted] = (token, cached)
             return cached
         with self._map_lock:  # one computation at a time; the others wait for its result
             if self._map is not None and self._map.key == key:
+                self._maps[wanted] = (token, self._map)
                 return self._map
             entry = self.settings.resolved_data_dir() / "cache" / "maps" / f"{key}.json"
             try:
@@ -342,7 +344,18 @@ class Library:
                 )
                 _write_atomically(entry, orjson.dumps(result.to_json()))
             self._map = result
+            self._maps[wanted] = (token, result)
             return result
+
+    def _map_token(self) -> tuple[Any, ...] | None:
+        """What changes whenever analyses may have: the last scan run (every analysis goes
+        through one, in this process or another) and the number of present samples (a
+        forgotten one); None while a scan runs."""
+        last = self.store.scans(limit=1)
+        if last and last[0].status is ScanStatus.RUNNING:
+            return None
+        run = (last[0].id, last[0].status, last[0].finished_at) if last else None
+        return (run, self.store.count())
 
     def stats(self) -> dict[str, Any]:
         """Counts: samples, analysis states, loops, favourites, collections, by type and key,

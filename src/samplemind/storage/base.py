@@ -166,6 +166,11 @@ class SampleStore(ABC):
     def count(self, *, include_missing: bool = False) -> int: ...
 
     @abstractmethod
+    def labels(self) -> dict[int, tuple[str, str | None, bool | None]]:
+        """``{id: (name, sample_type, is_loop)}`` of every present sample: what a view of the
+        whole library (the sound map) draws, without hydrating full records."""
+
+    @abstractmethod
     def search(
         self,
         query: SearchQuery,

@@ -336,6 +336,15 @@ class MemoryStore(SampleStore):
             self._check()
             return sum(1 for row in self._samples.values() if include_missing or not row["missing"])
 
+    def labels(self) -> dict[int, tuple[str, str | None, bool | None]]:
+        with self._lock:
+            self._check()
+            return {
+                i: (row["name"], row["sample_type"], row["is_loop"])
+                for i, row in self._samples.items()
+                if not row["missing"]
+            }
+
     def search(
         self,
         query: SearchQuery,

@@ -666,6 +666,13 @@ class SqlStore(SampleStore):
         with self._connect() as conn:
             return int(conn.execute(query).scalar_one())
 
+    def labels(self) -> dict[int, tuple[str, str | None, bool | None]]:
+        query = sa.select(_s.c.id, _s.c.name, _s.c.sample_type, _s.c.is_loop).where(
+            _s.c.missing.is_(False)
+        )
+        with self._connect() as conn:
+            return {row.id: (row.name, row.sample_type, row.is_loop) for row in conn.execute(query)}
+
     def search(
         self,
         query: SearchQuery,

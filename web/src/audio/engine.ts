@@ -4,9 +4,10 @@
  * AnalyserNode the spectrum and the level meter read, then the speakers.
  *
  * Tempo sync plays a loop at the project's BPM with the browser's pitch-preserving
- * time-stretch (`preservesPitch`); a key shift repitches like a sampler (rate 2^(n/12),
- * length changes with it). Both at once would need a pitch shifter: then tempo wins and the
- * player says so.
+ * time-stretch (`preservesPitch`). A key shift of a loop goes through SoundTouch in an
+ * AudioWorklet (loaded on first use), so tempo and key are independent: the element plays at
+ * the tempo ratio with its pitch free, and the worklet sets the pitch. A one-shot is repitched
+ * like a sampler does (rate 2^(n/12)); the player decides which (store/player.ts).
  */
 
 export interface EngineState {
@@ -18,11 +19,21 @@ export interface EngineState {
 
 type Listener = (state: EngineState) => void;
 
+/** The part of SoundTouchNode the engine uses. */
+interface SoundTouchNodeLike extends AudioNode {
+  readonly playbackRate: AudioParam;
+  readonly pitchSemitones: AudioParam;
+}
+
 export class AudioEngine {
   readonly element: HTMLAudioElement;
   private context: AudioContext | null = null;
   private gain: GainNode | null = null;
   private analyserNode: AnalyserNode | null = null;
+  private source: MediaElementAudioSourceNode | null = null;
+  private stretch: SoundTouchNodeLike | null = null;
+  private stretchLoading: Promise<SoundTouchNodeLike | null> | null = null;
+  private routedThroughStretch = false;
   private listeners = new Set<Listener>();
   private matchedGain = 1;
   private masterVolume = 0.9;
@@ -51,7 +62,9 @@ export class AudioEngine {
       const analyser = context.createAnalyser();
       analyser.fftSize = 2048;
       analyser.smoothingTimeConstant = 0.75;
-      source.connect(gain).connect(analyser).connect(context.destination);
+      source.connect(gain);
+      gain.connect(analyser).connect(context.destination);
+      this.source = source;
       this.context = context;
       this.gain = gain;
       this.analyserNode = analyser;
@@ -125,8 +138,59 @@ export class AudioEngine {
 
   /** `rate` with the pitch kept (tempo sync) or not (a sampler's repitch). */
   setRate(rate: number, preservePitch: boolean): void {
+    this.route(false);
     this.element.preservesPitch = preservePitch;
     this.element.playbackRate = Math.max(0.25, Math.min(4, rate));
+  }
+
+  /**
+   * Play at `rate` (tempo) shifted by `semitones`, independently, through SoundTouch.
+   * Resolves false when that cannot be done here (no AudioWorklet): the caller falls back.
+   */
+  async setTempoAndPitch(rate: number, semitones: number): Promise<boolean> {
+    this.ensureGraph();
+    const stretch = await this.loadStretch();
+    if (!stretch) return false;
+    const clamped = Math.max(0.25, Math.min(4, rate));
+    this.element.preservesPitch = false; // SoundTouch corrects the pitch, not the browser
+    this.element.playbackRate = clamped;
+    stretch.playbackRate.value = clamped;
+    stretch.pitchSemitones.value = semitones;
+    this.route(true);
+    return true;
+  }
+
+  private loadStretch(): Promise<SoundTouchNodeLike | null> {
+    const context = this.context;
+    if (!context || typeof AudioWorkletNode === "undefined") return Promise.resolve(null);
+    this.stretchLoading ??= (async () => {
+      try {
+        const [{ SoundTouchNode }, processor] = await Promise.all([
+          import("@soundtouchjs/audio-worklet"),
+          import("@soundtouchjs/audio-worklet/processor?url"),
+        ]);
+        await SoundTouchNode.register(context, processor.default);
+        this.stretch = new SoundTouchNode({ context });
+        return this.stretch;
+      } catch {
+        return null;
+      }
+    })();
+    return this.stretchLoading;
+  }
+
+  private route(throughStretch: boolean): void {
+    const { source, gain, stretch } = this;
+    if (!source || !gain || throughStretch === this.routedThroughStretch) return;
+    source.disconnect();
+    stretch?.disconnect();
+    if (throughStretch && stretch) {
+      source.connect(stretch);
+      stretch.connect(gain);
+    } else {
+      source.connect(gain);
+    }
+    this.routedThroughStretch = throughStretch && !!stretch;
   }
 
   private applyGain(): void {

@@ -91,7 +91,7 @@ export function PlayerBar() {
       <span className="rate" aria-live="polite" title="Playback rate and shift applied">
         {p.rate !== 1 ? `×${p.rate.toFixed(3)}` : ""}
         {p.keyShift && !p.keyShiftBlocked ? ` ${p.keyShift > 0 ? "+" : ""}${p.keyShift} st` : ""}
-        {p.keyShiftBlocked ? " key shift off while tempo-synced" : ""}
+        {p.keyShiftBlocked ? " key shift needs AudioWorklet (not available)" : ""}
         {sample?.is_loop && sample.bpm ? ` · ${formatBpm(sample.bpm)} BPM` : ""}
       </span>
       <label className="compact" title="Volume">

@@ -17,7 +17,7 @@ export interface PlayerState {
   projectBpm: number | null;
   /** Key shift: repitch into this Camelot key (null: off). */
   projectKey: string | null;
-  /** Rate applied now, and whether the key shift had to give way to tempo sync. */
+  /** Rate applied now, the key shift, and whether the shift could not be applied here. */
   rate: number;
   keyShift: number;
   keyShiftBlocked: boolean;
@@ -32,25 +32,29 @@ export interface PlayerState {
   setProjectKey: (code: string | null) => void;
 }
 
-/** The rate, pitch handling and key shift a sample plays with under the project settings. */
+/**
+ * How a sample plays under the project settings: tempo sync stretches loops to the project
+ * BPM (pitch kept); a key shift moves a loop's pitch through the pitch shifter (`stretch`,
+ * its length kept or synced) and repitches a one-shot like a sampler (its length changes).
+ */
 export function playback(sample: Sample | null, projectBpm: number | null, projectKey: string | null) {
   let rate = 1;
   let preserve = true;
   let keyShift = 0;
-  let keyShiftBlocked = false;
+  let stretch = 0; // semitones for the pitch shifter
   const synced = projectBpm !== null && sample?.is_loop && sample.bpm;
   if (synced) rate = tempoRatio(sample.bpm as number, projectBpm);
   const from = parseKeyName(sample?.key) ?? null;
   const to = projectKey ? fromCamelot(projectKey) : null;
   if (from && to) {
     keyShift = semitonesBetween(from, to);
-    if (synced && keyShift !== 0) keyShiftBlocked = true;
+    if (keyShift !== 0 && sample?.is_loop) stretch = keyShift;
     else if (keyShift !== 0) {
       rate = 2 ** (keyShift / 12);
       preserve = false;
     }
   }
-  return { rate, preserve, keyShift, keyShiftBlocked };
+  return { rate, preserve, keyShift, stretch };
 }
 
 export const usePlayer = create<PlayerState>((set, get) => {
@@ -66,8 +70,16 @@ export const usePlayer = create<PlayerState>((set, get) => {
   const apply = () => {
     const { current, projectBpm, projectKey } = get();
     const p = playback(current, projectBpm, projectKey);
-    ensure().setRate(p.rate, p.preserve);
-    set({ rate: p.rate, keyShift: p.keyShift, keyShiftBlocked: p.keyShiftBlocked });
+    const e = ensure();
+    set({ rate: p.rate, keyShift: p.keyShift, keyShiftBlocked: false });
+    if (p.stretch === 0) {
+      e.setRate(p.rate, p.preserve);
+      return;
+    }
+    e.setRate(p.rate, true); // until the pitch shifter is ready: tempo now, key next
+    void e.setTempoAndPitch(p.rate, p.stretch).then((ok) => {
+      if (get().current?.id === current?.id) set({ keyShiftBlocked: !ok });
+    });
   };
   return {
     current: null,

@@ -35,15 +35,15 @@ def sound_map(
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
     response.headers.update(headers)
-    by_id = {sample.id: sample for sample in library.get_many(projection.ids)}
-    keep = [i for i, sample_id in enumerate(projection.ids) if sample_id in by_id]
-    samples = [by_id[projection.ids[i]] for i in keep]
+    labels = library.store.labels()
+    keep = [i for i, sample_id in enumerate(projection.ids) if sample_id in labels]
+    rows = [labels[projection.ids[i]] for i in keep]
     return SoundMapOut(
         method=projection.method,
         key=projection.key,
-        ids=[s.id for s in samples],
+        ids=[projection.ids[i] for i in keep],
         x=[projection.x[i] for i in keep],
         y=[projection.y[i] for i in keep],
-        names=[s.name for s in samples],
-        types=[s.sample_type or ("loop" if s.is_loop else "one-shot") for s in samples],
+        names=[name for name, _, _ in rows],
+        types=[kind or ("loop" if loop else "one-shot") for _, kind, loop in rows],
     )
