@@ -84,6 +84,27 @@ try {
     check(await page.evaluate(() => document.getElementById("preview-audio").paused), "space pauses the preview");
   });
 
+  await step("tempo sync and key shift of a loop (independent, through SoundTouch)", async () => {
+    await page.goto(url("/search?q=Loop_Chords_120"));
+    await page.getByRole("row", { name: /Loop_Chords_120_Am/ }).click();
+    await page.getByLabel("Tempo sync").check();
+    await page.getByLabel("Project BPM").fill("126");
+    await page.getByLabel("Project key").selectOption("10A"); // B minor: +2 from A minor
+    await page.waitForFunction(() => {
+      const a = document.getElementById("preview-audio");
+      return Math.abs(a.playbackRate - 1.05) < 0.001 && a.preservesPitch === false && !a.paused;
+    }, null, { timeout: 10_000 });
+    const label = await page.locator(".rate").textContent();
+    check(/×1\.050/.test(label) && /\+2 st/.test(label) && !/not available/.test(label), `player says: ${label}`);
+    const t1 = await audioTime();
+    await page.waitForTimeout(500);
+    check((await audioTime()) > t1, "it keeps playing through the pitch shifter");
+    await shot("02b-tempo-key");
+    await page.getByLabel("Tempo sync").uncheck();
+    await page.getByLabel("Project key").selectOption("");
+    await page.getByRole("button", { name: "Pause preview" }).click();
+  });
+
   await step("search with filters (the URL holds the query)", async () => {
     await page.goto(url("/search"));
     const box = page.getByTestId("search-input");
