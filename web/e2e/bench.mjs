@@ -133,15 +133,25 @@ try {
   await session.send("Tracing.end");
   await done;
   writeFileSync(join(OUT, "scroll-trace.json"), JSON.stringify({ traceEvents: events }));
-  const dropped = events.filter((e) => e.name === "DroppedFrame" || (e.name === "PipelineReporter" && e.args?.data?.state === "STATE_DROPPED")).length;
-  const presented = events.filter((e) => e.name === "PipelineReporter" && e.args?.data?.state === "STATE_PRESENTED_ALL").length;
+  // Chromium's frame reporter: one PipelineReporter per frame, with how it ended.
+  const states = events
+    .filter((e) => e.name === "PipelineReporter" && e.ph === "b")
+    .map((e) => e.args?.frame_reporter?.state);
+  const dropped = states.filter((s) => s === "STATE_DROPPED").length;
+  const partial = states.filter((s) => s === "STATE_PRESENTED_PARTIAL").length;
+  const presented = states.filter((s) => s === "STATE_PRESENTED_ALL").length + partial;
   const longTasks = events.filter((e) => e.name === "RunTask" && e.dur > 50_000 && e.ph === "X").length;
   const worst = Math.max(...frames);
   const slow = frames.filter((f) => f > 1.5 * (1000 / 60)).length;
   await page.waitForFunction(() => !document.querySelector(".placeholder"), null, { timeout: 10_000 }).catch(() => {});
   const lastRow = await page.locator(".table-row[data-sample-id]").last().getAttribute("aria-rowindex");
   report(`scroll ${total.toLocaleString("en")} rows: frames (rAF)`, `${frames.length}, slowest ${worst.toFixed(1)} ms, ${slow} over 25 ms`);
-  report("scroll: dropped frames in the trace", `${dropped} (of ${presented + dropped} reported)`, "0", dropped === 0);
+  report(
+    "scroll: dropped frames in the trace",
+    `${dropped} of ${presented + dropped} (${partial} presented with the main thread's update late)`,
+    "0",
+    dropped === 0,
+  );
   report("scroll: main-thread tasks over 50 ms in the trace", String(longTasks), "0", longTasks === 0);
   report("scroll: reached the last row", String(Number(lastRow) - 1 === total));
   await page.screenshot({ path: join(OUT, "bench-scrolled-to-end.png") });

@@ -43,7 +43,13 @@ async def _analyze(
     source: Literal["upload", "similar"],
 ) -> AnalysisResult:
     started = time.perf_counter()
-    outcome = await asyncio.wrap_future(state.pool.submit(received.path, level=level, only=only))
+    # The first upload starts the worker pool (a forkserver importing the analysis stack, then
+    # a worker forked from it: seconds): submitted from a thread, so the event loop goes on
+    # answering meanwhile.
+    future = await anyio.to_thread.run_sync(
+        lambda: state.pool.submit(received.path, level=level, only=only)
+    )
+    outcome = await asyncio.wrap_future(future)
     metrics = state.metrics
     metrics.analysis_seconds.labels(source).observe(time.perf_counter() - started)
     metrics.analyses.labels(source, "ok" if outcome.ok else outcome.error.code).inc()  # type: ignore[union-attr]
