@@ -209,7 +209,8 @@ def process_file(
     Args:
         source: The audio file (never changed unless ``output`` is it and ``overwrite``).
         spec: What to do (:class:`~samplemind.processing.options.ProcessSpec`).
-        output: Where to write; None: beside the source, named by :func:`default_output`.
+        output: Where to write: a file, or a folder for the default name; None: beside the
+            source, named by :func:`default_output`.
         overwrite: Replace ``output`` if it exists.
         facts: The source's BPM/key/root from a stored analysis; None: analyzed now when the
             spec needs them.
@@ -225,8 +226,10 @@ def process_file(
     path = Path(source)
     info = probe(path, settings)
     out = Path(output) if output is not None else None
-    fmt = output_format(spec.format, out, info)
-    out = out or default_output(path, spec, fmt)
+    folder = out if out is not None and out.is_dir() else None
+    fmt = output_format(spec.format, None if folder else out, info)
+    if folder is not None or out is None:  # a folder, or nothing: the default name
+        out = (folder or path.parent) / default_output(path, spec, fmt).name
     check_output(out, overwrite=overwrite)
     signal = decode(path, settings)
     if facts is None and (spec.needs_tempo or spec.needs_pitch):
@@ -280,8 +283,11 @@ def master_file(
     path, reference_path = Path(target), Path(reference)
     info = probe(path, settings)
     out = Path(output) if output is not None else None
-    fmt = output_format(fmt, out, info)
-    out = out or path.with_name(safe_file_name(f"{path.stem} (mastered)", fmt.container))
+    folder = out if out is not None and out.is_dir() else None
+    fmt = output_format(fmt, None if folder else out, info)
+    if folder is not None or out is None:
+        name = safe_file_name(f"{path.stem} (mastered)", fmt.container)
+        out = (folder or path.parent) / name
     check_output(out, overwrite=overwrite)
     signal = decode(path, settings)
     reference_signal = decode(reference_path, settings)
