@@ -21,7 +21,7 @@ from samplemind.api.deps import ApiState
 from samplemind.api.errors import install_error_handlers
 from samplemind.api.limits import BodyLimitMiddleware
 from samplemind.api.metrics import Metrics, MetricsMiddleware
-from samplemind.api.routes import audio, collections, health, samples
+from samplemind.api.routes import audio, collections, health, samples, transform
 from samplemind.api.routes import library as library_routes
 from samplemind.api.routes.samples import AUDIO_TYPES
 from samplemind.api.schemas import ErrorBody
@@ -86,7 +86,7 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
     )
     app.state.samplemind = state
     install_error_handlers(app)
-    for module in (health, samples, audio, library_routes, collections):
+    for module in (health, samples, transform, audio, library_routes, collections):
         app.include_router(module.router)
 
     # add_middleware wraps what is there: the last added is the outermost.

@@ -185,7 +185,7 @@ def process(
     )
 
     both = parse_duration_ms(fade) if fade else 0.0
-    spec = ProcessSpec(
+    spec = ProcessSpec.of(
         trim_silence=trim_silence,
         trim_threshold_dbfs=trim_db,
         stretch_to_bpm=stretch_to,
@@ -200,7 +200,7 @@ def process(
         fade_out_ms=parse_duration_ms(fade_out) if fade_out else both,
         normalize=LoudnessTarget.parse(normalize, limiter=limiter) if normalize else None,
         format=_format(format_),
-    ).check()
+    )
     if output is not None and len(files) > 1:
         if output.exists() and not output.is_dir():
             raise ConfigError(f"{output} is a file: with several inputs, -o names a folder")

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from samplemind.domain.analysis import AnalysisResult
 from samplemind.domain.library import Derivation, Sample
-from samplemind.errors import AudioNotFoundError, ConfigError
+from samplemind.errors import AudioNotFoundError, ConfigError, ProcessingError
 from samplemind.library.pipeline import ScanOptions
 from samplemind.library.vectors import VectorWriter
 
@@ -154,6 +154,8 @@ class Transforms:
     ) -> Transformed:
         library = self._library
         report = result.report
+        if extra:
+            report = report.model_copy(update={"params": {**report.params, **extra}})
         outputs: list[Derived] = []
         added: list[tuple[int, AnalysisResult]] = []
         if add and report.outputs:  # one index pass records (or updates) every output
@@ -178,7 +180,7 @@ class Transforms:
                 library.store.save_failure(sample.id, *error)
             derivation = None
             if not in_place:
-                params: dict[str, Any] = {**report.params, **(extra or {})}
+                params: dict[str, Any] = dict(report.params)
                 if output.stem is not None:
                     params["stem"] = output.stem
                 params["steps"] = report.steps
@@ -251,6 +253,10 @@ class Transforms:
 
         sample, path = self.source(ref)
         reference_sample, reference_path = self.source(reference)
+        if reference_path == path or _same(reference_path, path):
+            raise ProcessingError(
+                f"the track and the reference are the same audio ({path.name}): nothing to match"
+            )
         target = self._output(path, output, name, in_place=False)
         job = TransformJob(
             "master",

@@ -19,9 +19,9 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from samplemind.domain.music import MusicalKey, note_name_to_midi
 from samplemind.errors import ConfigError
@@ -323,6 +323,25 @@ class ProcessSpec(_Frozen):
     fade_out_ms: float = Field(0.0, ge=0.0, le=60_000.0)
     normalize: LoudnessTarget | None = None
     format: OutputFormat | None = None
+
+    @classmethod
+    def of(cls, **values: Any) -> ProcessSpec:
+        """A checked spec from keyword values; every problem is a ConfigError naming the field.
+
+        Raises:
+            ConfigError: a value out of range, or a rule of :meth:`check` broken.
+        """
+        try:
+            spec = cls(**values)
+        except ValidationError as exc:
+            parts = []
+            for error in exc.errors()[:3]:
+                where = ".".join(str(p) for p in error.get("loc", ())) or "value"
+                cause = error.get("ctx", {}).get("error")
+                message = cause.message if isinstance(cause, ConfigError) else error.get("msg")
+                parts.append(f"{where}: {message}")
+            raise ConfigError("; ".join(parts)) from None
+        return spec.check()
 
     @field_validator("shift_to", "source_key", "source_note")
     @classmethod
