@@ -202,7 +202,7 @@ def contract_app(scanned: tuple[Path, Path], tmp_path: Path) -> Iterator[None]:
 
 
 @schema.include(path_regex=r"/api/samples/\{sample_id\}/(process|master|stems)$").parametrize()
-@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_transform_routes_keep_their_contract(case: schemathesis.Case, contract_app: None) -> None:
     case.call_and_validate(
         timeout=300,  # the first separation in a fresh worker imports librosa
