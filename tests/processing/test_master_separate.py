@@ -119,3 +119,17 @@ def test_demucs_without_its_install_says_how_to_get_it(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match="valid: demucs, hpss"):
         separate_file(source, method="spleeter")
+
+
+def test_long_files_separate_in_blocks_that_still_add_up() -> None:
+    from samplemind.audio.signal import AudioSignal
+    from samplemind.processing.separate import hpss_stems
+
+    x = np.concatenate([mixed_loop(120, 2)] * 2)  # 8 s
+    signal = AudioSignal.from_array(x, SR)
+    whole = hpss_stems(signal, block_s=60)
+    blocks = hpss_stems(signal, block_s=2.5)  # four blocks, three seams
+    np.testing.assert_allclose(blocks["harmonic"] + blocks["percussive"], x, atol=1e-5)
+    for stem in ("harmonic", "percussive"):
+        difference = np.sqrt(np.mean((whole[stem] - blocks[stem]) ** 2))
+        assert difference < 0.1 * np.sqrt(np.mean(whole[stem] ** 2))
