@@ -20,6 +20,7 @@ PACKAGES = [
     "samplemind.storage",
     "samplemind.index",
     "samplemind.search",
+    "samplemind.processing",
 ]
 
 

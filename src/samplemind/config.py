@@ -116,6 +116,17 @@ class Settings(BaseSettings):
         "auto", description="Sound map projection (`GET /api/map`); auto: see library/soundmap.py."
     )
 
+    # Transforms (`samplemind process|master|stems`, docs/processing.md).
+    process_timeout_s: float = Field(
+        600.0, gt=0, description="Time limit of one transform in an isolated worker (API)."
+    )
+    demucs_model: str = Field("htdemucs", description="Demucs model for `stems --method demucs`.")
+    demucs_repo: Path | None = Field(
+        None,
+        description="Folder holding demucs model files (offline use); None: demucs's own "
+        "download cache.",
+    )
+
     def resolved_data_dir(self) -> Path:
         """``data_dir``, or the platform's user data directory for samplemind."""
         if self.data_dir is not None:

@@ -12,15 +12,19 @@ delivery layer (the CLI's ``main()``)::
     │   ├── DecodeError                code="decode_error"  unreadable, corrupt or truncated data
     │   ├── EmptyAudioError            code="empty_audio"   zero frames
     │   ├── HeaderLimitError           code="absurd_header" header declares impossible facts
-    │   └── TooLongError               code="too_long"      longer than the configured limit
+    │   ├── TooLongError               code="too_long"      longer than the configured limit
+    │   └── TooShortError              code="too_short"     shorter than an operation needs
     ├── AnalysisError                  code="analysis_error" an analyzer failed on valid audio
+    ├── ProcessingError                code="processing_error" a transform failed on valid audio
+    ├── MissingDependencyError         code="missing_dependency" an optional part is not installed
     ├── QuerySyntaxError               code="query_syntax"  a search query that does not parse
     ├── NotFoundError                  code="record_not_found" a library record that does not exist
     │   ├── SampleNotFoundError        code="sample_not_found"
     │   └── CollectionNotFoundError    code="collection_not_found"
     ├── ConflictError                  code="conflict"      the record already exists
     │   ├── DuplicatePathError         code="duplicate_path"
-    │   └── DuplicateCollectionError   code="duplicate_collection"
+    │   ├── DuplicateCollectionError   code="duplicate_collection"
+    │   └── OutputExistsError          code="output_exists" a transform's output file exists
     ├── StorageError                   code="storage"       the database failed
     │   └── StorageUnavailableError    code="storage_unavailable" unreachable, locked, or gone
     ├── VectorIndexError               code="vector_index"  the similarity index failed
@@ -54,8 +58,11 @@ __all__ = [
     "DuplicatePathError",
     "EmptyAudioError",
     "HeaderLimitError",
+    "MissingDependencyError",
     "NotAnalyzedError",
     "NotFoundError",
+    "OutputExistsError",
+    "ProcessingError",
     "QuerySyntaxError",
     "RateLimitError",
     "SampleMindError",
@@ -64,6 +71,7 @@ __all__ = [
     "StorageUnavailableError",
     "TooLargeError",
     "TooLongError",
+    "TooShortError",
     "UnsupportedFormatError",
     "VectorIndexError",
     "WorkerCrashError",
@@ -134,6 +142,12 @@ class TooLongError(AudioError):
     code = "too_long"
 
 
+class TooShortError(AudioError):
+    """The audio is shorter than the operation needs (a mastering reference, say)."""
+
+    code = "too_short"
+
+
 class AnalysisError(SampleMindError):
     """An analyzer failed on audio that decoded fine."""
 
@@ -156,6 +170,19 @@ class WorkerCrashError(WorkerError):
     """The worker process died (for example at its memory limit)."""
 
     code = "worker_crash"
+
+
+class ProcessingError(SampleMindError):
+    """A transform (stretch, normalize, master, separate ...) cannot be done on this audio."""
+
+    code = "processing_error"
+
+
+class MissingDependencyError(SampleMindError):
+    """An optional component (e.g. demucs and its model weights) is not installed; the
+    message says how to install it."""
+
+    code = "missing_dependency"
 
 
 class QuerySyntaxError(SampleMindError):
@@ -203,6 +230,12 @@ class DuplicatePathError(ConflictError):
 
 class DuplicateCollectionError(ConflictError):
     code = "duplicate_collection"
+
+
+class OutputExistsError(ConflictError):
+    """The output file of a transform exists; nothing is replaced unless asked."""
+
+    code = "output_exists"
 
 
 class StorageError(SampleMindError):

@@ -87,7 +87,7 @@ def test_momentary_loudness_every_100_ms() -> None:
 def test_true_peak_of_loud_blocks_equals_full_oversampling() -> None:
     import soxr
 
-    from samplemind.analysis.loudness import _true_peak
+    from samplemind.analysis.loudness import true_peak
 
     rng = np.random.default_rng(5)
     # Hits of different levels scattered over 3 s: only the loudest blocks get oversampled.
@@ -97,7 +97,7 @@ def test_true_peak_of_loud_blocks_equals_full_oversampling() -> None:
     ):
         y[start : start + 4000] += (noise(4000 / SR, seed=int(start)) * gain)[:, None]
     full = float(np.max(np.abs(soxr.resample(y, SR, 4 * SR, "HQ"))))
-    assert _true_peak(y, SR) == pytest.approx(full, rel=1e-5)
+    assert true_peak(y, SR) == pytest.approx(full, rel=1e-5)
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ from samplemind.domain.analysis import (
 )
 from samplemind.domain.library import (
     AnalysisState,
+    DerivationKind,
     FileFacts,
     ScanStatus,
     ScanSummary,
@@ -802,3 +803,66 @@ def test_a_closed_store_refuses_work(store: SampleStore) -> None:
         store.ping()
     with pytest.raises(StorageError):
         store.count()
+
+
+# --- derived samples (migration 0004) ---------------------------------------------------------
+
+
+def test_derivations_link_both_ways_and_replace(store: SampleStore) -> None:
+    source, stretched, stem = add(store, "/lib/Loop.wav", "/lib/Loop (128 BPM).wav", "/lib/h.wav")
+    assert store.derivation(source) is None and store.derivatives(source) == []
+
+    params = {"stretch_to_bpm": 128.0, "from_bpm": 120.0, "steps": ["stretch"], "x": None}
+    link = store.record_derivation(stretched, source, DerivationKind.PROCESS, params)
+    assert (link.sample_id, link.source_id, link.kind) == (
+        stretched,
+        source,
+        DerivationKind.PROCESS,
+    )
+    assert link.created_at.tzinfo is not None
+    store.record_derivation(stem, source, DerivationKind.STEM, {"stem": "harmonic"})
+
+    read = store.derivation(stretched)
+    assert read is not None and read.params == params and read.source_id == source
+    assert [d.sample_id for d in store.derivatives(source)] == [stretched, stem]
+    assert [d.kind for d in store.derivatives(source)] == [
+        DerivationKind.PROCESS,
+        DerivationKind.STEM,
+    ]
+    assert store.derivatives(stretched) == []
+
+    # Rendering the same output again replaces its link.
+    store.record_derivation(stretched, source, DerivationKind.PROCESS, {"stretch_to_bpm": 130.0})
+    again = store.derivation(stretched)
+    assert again is not None and again.params == {"stretch_to_bpm": 130.0}
+    assert len(store.derivatives(source)) == 2
+
+    # A file from outside the library has no source record.
+    (outside,) = add(store, "/lib/from-download.wav")
+    orphan = store.record_derivation(outside, None, DerivationKind.MASTER, {"source_path": "/x"})
+    assert orphan.source_id is None and store.derivation(outside) == orphan
+
+
+def test_derivation_refuses_unknown_samples_and_itself(store: SampleStore) -> None:
+    (a,) = add(store, "/lib/a.wav")
+    with pytest.raises(SampleNotFoundError):
+        store.record_derivation(a, 999_999, DerivationKind.PROCESS, {})
+    with pytest.raises(SampleNotFoundError):
+        store.record_derivation(999_999, a, DerivationKind.PROCESS, {})
+    with pytest.raises(ValueError, match="itself"):
+        store.record_derivation(a, a, DerivationKind.PROCESS, {})
+    assert store.derivation(a) is None and store.derivatives(a) == []
+
+
+def test_forgetting_samples_keeps_or_drops_links_like_the_foreign_keys(store: SampleStore) -> None:
+    source, derived, grandchild = add(store, "/lib/s.wav", "/lib/d.wav", "/lib/g.wav")
+    store.record_derivation(derived, source, DerivationKind.PROCESS, {"source_path": "/lib/s.wav"})
+    store.record_derivation(grandchild, derived, DerivationKind.STEM, {"stem": "percussive"})
+
+    store.delete_sample(source)  # the derived sample stays, its link loses the source id
+    link = store.derivation(derived)
+    assert link is not None and link.source_id is None
+    assert link.params == {"source_path": "/lib/s.wav"}
+
+    store.delete_sample(grandchild)  # a derived sample's own row goes with it
+    assert store.derivation(grandchild) is None and store.derivatives(derived) == []

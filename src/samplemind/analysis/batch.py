@@ -107,6 +107,24 @@ def _work(
         }
 
 
+@dataclass(frozen=True)
+class _Failed:
+    """A SampleMind error raised in a worker, sent back as data (it may not pickle itself)."""
+
+    type: str
+    message: str
+
+
+def _call(fn: Callable[..., Any], args: tuple[Any, ...], memory_mb: int) -> Any:
+    """Runs ``fn(*args)`` in the worker for :meth:`AnalysisPool.call`."""
+    try:
+        return fn(*args)
+    except SampleMindError as exc:
+        return _Failed(type(exc).__name__, exc.message)
+    except MemoryError:
+        return _Failed("WorkerCrashError", f"exceeded the worker memory limit ({memory_mb} MB)")
+
+
 def _error_from(data: dict[str, str]) -> SampleMindError:
     import samplemind.errors as errors
 
@@ -258,6 +276,63 @@ class AnalysisPool:
 
         def settle(done: Future[Any]) -> None:
             outcome.set_result(_outcome(str(path), done, self._settings))
+
+        scheduled.add_done_callback(settle)
+        return outcome
+
+    def call(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        timeout_s: float | None = None,
+        label: str = "the task",
+    ) -> Future[Any]:
+        """Run ``fn(*args)`` (a module-level function, picklable arguments) in a worker with the
+        same limits as an analysis; the future holds its value, or raises a
+        :class:`~samplemind.errors.SampleMindError`: the one ``fn`` raised, or
+        WorkerTimeoutError / WorkerCrashError.
+
+        Args:
+            fn: What to run.
+            args: Its arguments.
+            timeout_s: Its time limit; ``settings.worker_timeout_s`` when None.
+            label: How errors name the task.
+        """
+        limit = timeout_s or self._settings.worker_timeout_s
+        with self._lock:
+            if self._pool is None:
+                self._pool = _process_pool(self._settings, self._jobs)
+            scheduled: Future[Any] = self._pool.schedule(
+                _call, args=(fn, args, self._settings.worker_memory_mb), timeout=limit
+            )
+        outcome: Future[Any] = Future()
+        outcome.set_running_or_notify_cancel()
+        memory_mb = self._settings.worker_memory_mb
+
+        def settle(done: Future[Any]) -> None:
+            try:
+                value = done.result()
+            except TimeoutError:
+                outcome.set_exception(
+                    WorkerTimeoutError(f"{label} took longer than {limit:g} s; stopped")
+                )
+            except ProcessExpired as exc:
+                outcome.set_exception(
+                    WorkerCrashError(
+                        f"{label}: the worker died (exit code {exc.exitcode}); "
+                        f"memory limit {memory_mb} MB"
+                    )
+                )
+            except Exception as exc:  # an unexpected error in fn: still one task's failure
+                log.error("worker failed on %s: %s: %s", label, type(exc).__name__, exc)
+                outcome.set_exception(AnalysisError(f"{label}: {type(exc).__name__}: {exc}"))
+            else:
+                if isinstance(value, _Failed):
+                    outcome.set_exception(
+                        _error_from({"type": value.type, "message": value.message})
+                    )
+                else:
+                    outcome.set_result(value)
 
         scheduled.add_done_callback(settle)
         return outcome

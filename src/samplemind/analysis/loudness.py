@@ -24,7 +24,7 @@ from samplemind.analysis.context import AnalysisContext
 from samplemind.audio.signal import AudioSignal
 from samplemind.domain.analysis import AnalysisLevel, Loudness
 
-__all__ = ["LoudnessAnalyzer", "integrated_loudness", "momentary_loudness"]
+__all__ = ["LoudnessAnalyzer", "integrated_loudness", "momentary_loudness", "true_peak"]
 
 _FLOOR_DB = -200.0
 
@@ -84,10 +84,10 @@ class LoudnessAnalyzer(Analyzer):
         peak = float(np.max(np.abs(samples)))
         energy = float(np.einsum("ij,ij->", samples, samples, dtype=np.float64))
         rms = float(np.sqrt(energy / samples.size))
-        true_peak = max(peak, _true_peak(samples, signal.sample_rate_hz))
+        peak_4x = max(peak, true_peak(samples, signal.sample_rate_hz))
         return Loudness(
             peak_dbfs=round(_db(peak), 2),
-            true_peak_dbtp=round(_db(true_peak), 2),
+            true_peak_dbtp=round(_db(peak_4x), 2),
             rms_dbfs=round(_db(rms), 2),
             loudness_lufs=_round(integrated_loudness(signal)),
             crest_factor_db=round(_db(peak) - _db(rms), 2) if rms > 0 else 0.0,
@@ -99,8 +99,8 @@ _TP_CONTEXT = 256  # samples each side: the filter needs them, and their output 
 _TP_HEADROOM_DB = 6.0
 
 
-def _true_peak(samples: np.ndarray, sample_rate_hz: int) -> float:
-    """Peak of the signal oversampled 4x (BS.1770-4 Annex 2).
+def true_peak(samples: np.ndarray, sample_rate_hz: int) -> float:
+    """Peak of ``samples`` ``(frames, channels)`` oversampled 4x (BS.1770-4 Annex 2), linear.
 
     Only blocks whose sample peak lies within 6 dB of the file's can hold the true peak
     (inter-sample overshoot of real audio stays far below 6 dB), so only those are oversampled,

@@ -23,8 +23,10 @@ from samplemind.errors import (
     AuthenticationError,
     ConfigError,
     ConflictError,
+    MissingDependencyError,
     NotAnalyzedError,
     NotFoundError,
+    ProcessingError,
     QuerySyntaxError,
     RateLimitError,
     SampleMindError,
@@ -54,6 +56,8 @@ STATUS: dict[type[SampleMindError], int] = {
     UnsupportedFormatError: 415,
     AudioError: 422,
     WorkerError: 422,  # the file made its isolated worker time out or die
+    ProcessingError: 422,  # a transform cannot be done on this audio
+    MissingDependencyError: 400,  # an option this server cannot offer (demucs not installed)
     RateLimitError: 429,
     StorageUnavailableError: 503,
     VectorIndexError: 503,

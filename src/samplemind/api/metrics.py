@@ -42,6 +42,12 @@ class Metrics:
             ["source", "outcome"],
             registry=self.registry,
         )
+        self.transforms = Counter(
+            "samplemind_transforms",
+            "Transforms run (process, master, stems), by outcome.",
+            ["kind", "outcome"],
+            registry=self.registry,
+        )
         self.analysis_seconds = Histogram(
             "samplemind_analysis_duration_seconds",
             "Time to analyze one uploaded file in a worker, queueing included.",

@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from samplemind.config import AnalysisLevelName
 from samplemind.domain.analysis import AnalysisResult
-from samplemind.domain.library import Sample, ScanSummary, SearchHit
+from samplemind.domain.library import Derivation, DerivationKind, Sample, ScanSummary, SearchHit
 
 __all__ = [
     "AnalyzeResponse",
     "CollectionCreate",
+    "DerivedOut",
     "DuplicateGroupOut",
     "ErrorBody",
     "ErrorDetail",
     "FolderOut",
     "Health",
     "JobOut",
+    "MasterRequest",
+    "ProcessRequest",
     "Readiness",
     "ReferenceOut",
     "SampleDetail",
@@ -29,6 +32,8 @@ __all__ = [
     "SimilarPage",
     "SoundMapOut",
     "Stats",
+    "StemsRequest",
+    "TransformOut",
 ]
 
 
@@ -58,6 +63,12 @@ class SampleDetail(BaseModel):
     sample: Sample
     analysis: AnalysisResult | None = Field(None, description="Null until analyzed.")
     collections: list[str]
+    derived_from: Derivation | None = Field(
+        None, description="How this sample was made from another (null for an original)."
+    )
+    derivatives: list[Derivation] = Field(
+        default_factory=list, description="The samples made from this one (`sample_id` each)."
+    )
 
 
 class SamplePatch(_Body):
@@ -180,3 +191,115 @@ class Health(BaseModel):
 class Readiness(BaseModel):
     status: Literal["ready", "unavailable"]
     checks: dict[str, str]
+
+
+# --- transforms (docs/processing.md) ---------------------------------------------------------
+_OUTPUT_NAME = Field(
+    None,
+    max_length=255,
+    description="A file name for the output, written beside the source (never a path); "
+    "null: named by what was done, e.g. `Loop (128 BPM, Cm).wav`.",
+)
+_FORMAT = Field(
+    None,
+    max_length=16,
+    description="wav16, wav24, wav32f, aiff16, aiff24, flac16, flac24, mp3, ogg; "
+    "null: the source's own format (24-bit WAV for MP3/Ogg sources).",
+)
+
+
+class ProcessRequest(_Body):
+    """The options of `samplemind process`, applied in a fixed order: trim, stretch/shift,
+    mono, resample, fades, normalize, write."""
+
+    normalize: str | None = Field(
+        None, max_length=40, examples=["-14LUFS", "-1dBTP", "-14LUFS,-1dBTP"]
+    )
+    limiter: bool = Field(False, description="Reach a LUFS target past the peaks with a limiter.")
+    trim_silence: bool = False
+    trim_db: float = Field(-60.0, ge=-120.0, le=-20.0, description="Silence threshold, dBFS.")
+    fade: str | None = Field(None, max_length=16, examples=["10ms"], description="In and out.")
+    fade_in: str | None = Field(None, max_length=16, examples=["5ms"])
+    fade_out: str | None = Field(None, max_length=16, examples=["0.5s"])
+    stretch_to: float | None = Field(None, gt=0, le=1000, description="Target BPM.")
+    shift_to: str | None = Field(
+        None, max_length=32, examples=["Am", "8A", "C3"], description="A key, or a note."
+    )
+    semitones: float | None = Field(None, ge=-24, le=24)
+    source_bpm: float | None = Field(None, gt=0, le=1000, description="Overrides the analysis.")
+    source_key: str | None = Field(None, max_length=32, description="Overrides the analysis.")
+    source_note: str | None = Field(None, max_length=8, description="Overrides the analysis.")
+    mono: bool = False
+    sample_rate: int | None = Field(None, ge=8_000, le=384_000)
+    format: str | None = _FORMAT
+    output_name: str | None = _OUTPUT_NAME
+    overwrite: bool = Field(False, description="Replace an existing output file.")
+    in_place: bool = Field(False, description="Replace the source file itself (same format).")
+
+    def spec(self) -> Any:
+        """The :class:`~samplemind.processing.options.ProcessSpec` (ConfigError if invalid)."""
+        from samplemind.processing.options import (
+            LoudnessTarget,
+            OutputFormat,
+            ProcessSpec,
+            parse_duration_ms,
+        )
+
+        both = parse_duration_ms(self.fade) if self.fade else 0.0
+        return ProcessSpec.of(
+            trim_silence=self.trim_silence,
+            trim_threshold_dbfs=self.trim_db,
+            stretch_to_bpm=self.stretch_to,
+            shift_to=self.shift_to,
+            semitones=self.semitones,
+            source_bpm=self.source_bpm,
+            source_key=self.source_key,
+            source_note=self.source_note,
+            mono=self.mono,
+            sample_rate_hz=self.sample_rate,
+            fade_in_ms=parse_duration_ms(self.fade_in) if self.fade_in else both,
+            fade_out_ms=parse_duration_ms(self.fade_out) if self.fade_out else both,
+            normalize=(
+                LoudnessTarget.parse(self.normalize, limiter=self.limiter)
+                if self.normalize
+                else None
+            ),
+            format=OutputFormat.parse(self.format) if self.format else None,
+        )
+
+
+class MasterRequest(_Body):
+    reference_id: int = Field(ge=1, le=2**62, description="The library sample to sound like.")
+    format: str | None = _FORMAT
+    output_name: str | None = _OUTPUT_NAME
+    overwrite: bool = False
+
+
+class StemsRequest(_Body):
+    method: Literal["hpss", "demucs"] = Field(
+        "hpss", description="hpss: harmonic + percussive; demucs (when installed): 4 stems."
+    )
+    format: str | None = _FORMAT
+    overwrite: bool = False
+
+
+class DerivedOut(BaseModel):
+    path: str
+    stem: str | None = Field(None, description="For stems: harmonic, percussive, drums, ...")
+    format: str
+    sample_rate_hz: int
+    channels: int
+    duration_s: float
+    sample: Sample | None = Field(description="The new library record.")
+    analysis_error: ErrorDetail | None = Field(
+        None, description="Set when the output could not be analyzed (the file is there)."
+    )
+
+
+class TransformOut(BaseModel):
+    kind: DerivationKind
+    source_id: int
+    outputs: list[DerivedOut]
+    steps: list[dict[str, Any]] = Field(description="Each step with its measured numbers.")
+    params: dict[str, Any] = Field(description="What is recorded with each derived sample.")
+    elapsed_s: float

@@ -93,8 +93,15 @@ def show(
         sample = library.get(ref)
         analysis = library.analysis(sample.id)
         collections = library.collections_of(sample.id)
+        lineage = library.lineage(sample.id)
     record = sample_record(sample)
     record["collections"] = collections
+    record["derived_from"] = (
+        lineage.derivation.model_dump(mode="json") if lineage.derivation is not None else None
+    )
+    record["derivatives"] = [
+        {"id": s.id, "path": s.path, "kind": link.kind.value} for s, link in lineage.derivatives
+    ]
     record["analysis"] = analysis.to_record() if analysis else None
     if json_out:
         emit_json([record])
@@ -132,6 +139,17 @@ def show(
     tags = ", ".join(f"{t.name} ({t.source.value})" for t in sample.tags)
     table.add_row("tags", tags or "-")
     table.add_row("collections", ", ".join(collections) or "-")
+    if lineage.derivation is not None:
+        link = lineage.derivation
+        origin = (
+            f"sample {lineage.source.id} ({lineage.source.name})"
+            if lineage.source is not None
+            else str(link.params.get("source_path", "a file outside the library"))
+        )
+        table.add_row("derived from", f"{origin} by {link.kind.value}")
+    if lineage.derivatives:
+        made = [f"{s.id} {s.name} ({link.kind.value})" for s, link in lineage.derivatives]
+        table.add_row("derivatives", "\n".join(made))
     if analysis is not None:
         table.add_row("analyzers", analysis.analysis_version)
     out_console().print(table)

@@ -16,7 +16,7 @@ from rich.logging import RichHandler
 from samplemind import __version__
 from samplemind.cli import analyze as analyze_cmd
 from samplemind.cli import demo as demo_cmd
-from samplemind.cli import find, kits, organise
+from samplemind.cli import find, kits, organise, transform
 from samplemind.cli import scan as scan_cmd
 from samplemind.cli import serve as serve_cmd
 from samplemind.errors import ConfigError, SampleMindError
@@ -43,6 +43,9 @@ app.command("duplicates")(kits.duplicates)
 app.command("export")(kits.export)
 app.command("write-tags")(kits.write_tags)
 app.command("reindex")(kits.reindex)
+app.command("process")(transform.process)
+app.command("master")(transform.master)
+app.command("stems")(transform.stems)
 app.command("serve")(serve_cmd.serve)
 
 

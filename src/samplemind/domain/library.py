@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "AnalysisState",
     "Collection",
+    "Derivation",
+    "DerivationKind",
     "FileFacts",
     "PendingAnalysis",
     "Sample",
@@ -165,6 +168,32 @@ class ScanRun(_Frozen):
     started_at: datetime
     finished_at: datetime | None = None
     summary: ScanSummary = ScanSummary()
+
+
+class DerivationKind(StrEnum):
+    """How a sample was made from another one (``samplemind process|master|stems``)."""
+
+    PROCESS = "process"  # stretch, shift, normalize, trim, fade, convert
+    MASTER = "master"  # matched to a reference track (matchering)
+    STEM = "stem"  # one stem of a separation (HPSS or demucs)
+
+
+class Derivation(_Frozen):
+    """The link from a sample made by a transform to the sample it was made from.
+
+    ``source_id`` becomes None when the source is forgotten (the link's ``params`` still name
+    its path); a derived sample keeps its derivation when its own file is re-analyzed.
+    """
+
+    sample_id: int = Field(description="The derived sample.")
+    source_id: int | None = Field(description="The sample it was made from.")
+    kind: DerivationKind
+    params: dict[str, Any] = Field(
+        default_factory=dict,
+        description="What was done: the options, the values resolved from the source's "
+        "analysis (e.g. `from_bpm`, `semitones`), and the source path.",
+    )
+    created_at: datetime
 
 
 class SearchHit(_Frozen):

@@ -57,7 +57,9 @@ from samplemind.storage.base import SampleStore
 if TYPE_CHECKING:
     from samplemind.audio.export import ExportOutcome
     from samplemind.audio.peaks import Waveform
+    from samplemind.library.derive import Executor, Lineage, Transformed
     from samplemind.library.soundmap import SoundMap
+    from samplemind.processing.options import OutputFormat, ProcessSpec
 
 __all__ = ["DuplicateGroup", "IndexStatus", "Library", "LibraryFolder", "open_library"]
 
@@ -710,6 +712,126 @@ class Library:
             except SampleMindError as exc:
                 results.append((s, exc))
         return results
+
+    # --- transforms (docs/processing.md) -----------------------------------------------------
+    def _transforms(self) -> Any:
+        from samplemind.library.derive import Transforms
+
+        return Transforms(self)
+
+    def process(
+        self,
+        ref: int | str | Path,
+        spec: ProcessSpec,
+        *,
+        output: str | Path | None = None,
+        name: str | None = None,
+        overwrite: bool = False,
+        in_place: bool = False,
+        add: bool = True,
+        executor: Executor | None = None,
+    ) -> Transformed:
+        """Trim, stretch, shift, normalize, fade or convert a sample (or any audio file) into a
+        new file, added to the library and linked to its source.
+
+        Args:
+            ref: A sample id or library path (its stored analysis gives the BPM, key and root
+                note to start from), or any audio file (analyzed now if needed).
+            spec: What to do, applied in the order :class:`ProcessSpec` documents.
+            output: The file to write; None: beside the source, named by what was done.
+            name: A file name to write beside the source (the API's form of ``output``).
+            overwrite: Replace ``output`` if it exists.
+            in_place: Replace the source file itself (same format only) and re-analyze it.
+            add: Add the output to the library (with its analysis and the link).
+            executor: ``executor(fn, *args)`` runs the transform (e.g. in a worker pool);
+                None: in this thread.
+
+        Raises:
+            ConfigError: bad options, or an output that is the source without ``in_place``.
+            OutputExistsError: the output exists and ``overwrite`` is False.
+            ProcessingError: the transform cannot be done (e.g. no BPM to stretch from).
+            AudioError, SampleNotFoundError, AccessDeniedError.
+        """
+        result: Transformed = self._transforms().process(
+            ref,
+            spec,
+            output=output,
+            name=name,
+            overwrite=overwrite,
+            in_place=in_place,
+            add=add,
+            executor=executor,
+        )
+        return result
+
+    def master(
+        self,
+        ref: int | str | Path,
+        reference: int | str | Path,
+        *,
+        output: str | Path | None = None,
+        name: str | None = None,
+        fmt: OutputFormat | None = None,
+        overwrite: bool = False,
+        add: bool = True,
+        executor: Executor | None = None,
+    ) -> Transformed:
+        """Master a track after a reference track (matchering); the result is added and linked.
+
+        Raises:
+            TooShortError: the track or reference is shorter than matchering accepts.
+            ProcessingError: they are the same audio, or matchering failed.
+            ConfigError, OutputExistsError, AudioError, SampleNotFoundError.
+        """
+        result: Transformed = self._transforms().master(
+            ref,
+            reference,
+            output=output,
+            name=name,
+            fmt=fmt,
+            overwrite=overwrite,
+            add=add,
+            executor=executor,
+        )
+        return result
+
+    def separate(
+        self,
+        ref: int | str | Path,
+        *,
+        method: str = "hpss",
+        folder: str | Path | None = None,
+        fmt: OutputFormat | None = None,
+        overwrite: bool = False,
+        add: bool = True,
+        executor: Executor | None = None,
+    ) -> Transformed:
+        """Split a sample into stems (``hpss``: harmonic + percussive; ``demucs``: drums, bass,
+        other, vocals when demucs is installed), each added and linked to the source.
+
+        Raises:
+            MissingDependencyError: demucs (or its weights) is not installed.
+            ConfigError, OutputExistsError, AudioError, ProcessingError, SampleNotFoundError.
+        """
+        result: Transformed = self._transforms().separate(
+            ref,
+            method=method,
+            folder=folder,
+            fmt=fmt,
+            overwrite=overwrite,
+            add=add,
+            executor=executor,
+        )
+        return result
+
+    def lineage(self, ref: int | str) -> Lineage:
+        """Where a sample came from (its derivation and source) and the samples made from it.
+
+        Raises:
+            SampleNotFoundError.
+        """
+        lineage: Lineage = self._transforms().lineage(ref)
+        return lineage
 
     # --- the similarity index ---------------------------------------------------------------
     def readiness(self) -> dict[str, str]:

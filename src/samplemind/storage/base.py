@@ -18,6 +18,8 @@ from typing import Any
 from samplemind.domain.analysis import AnalysisResult
 from samplemind.domain.library import (
     Collection,
+    Derivation,
+    DerivationKind,
     FileFacts,
     PendingAnalysis,
     Sample,
@@ -259,6 +261,33 @@ class SampleStore(ABC):
     @abstractmethod
     def collections_of(self, sample_id: int) -> list[str]:
         """Names of the collections holding the sample, sorted. Unknown ids give []."""
+
+    # --- derived samples ----------------------------------------------------------------------
+    @abstractmethod
+    def record_derivation(
+        self,
+        sample_id: int,
+        source_id: int | None,
+        kind: DerivationKind,
+        params: Mapping[str, Any],
+    ) -> Derivation:
+        """Record that ``sample_id`` was made from ``source_id`` (None: from a file outside
+        the library) by ``kind`` with ``params`` (JSON-able), replacing an earlier derivation of
+        the same sample (its file was rendered again).
+
+        Raises:
+            SampleNotFoundError: either sample is unknown (nothing recorded).
+            ValueError: a sample derived from itself.
+        """
+
+    @abstractmethod
+    def derivation(self, sample_id: int) -> Derivation | None:
+        """How ``sample_id`` was made, or None for an original. Forgetting a source keeps its
+        derivatives' rows with ``source_id`` None; forgetting a derived sample drops its row."""
+
+    @abstractmethod
+    def derivatives(self, source_id: int) -> list[Derivation]:
+        """The derivations of samples made from ``source_id``, by sample id."""
 
     # --- scan runs --------------------------------------------------------------------------
     @abstractmethod

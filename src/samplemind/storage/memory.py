@@ -20,6 +20,8 @@ from samplemind.domain.analysis import AnalysisResult
 from samplemind.domain.library import (
     AnalysisState,
     Collection,
+    Derivation,
+    DerivationKind,
     FileFacts,
     PendingAnalysis,
     Sample,
@@ -95,6 +97,7 @@ class MemoryStore(SampleStore):
         self._favourites: set[int] = set()
         self._collections: dict[str, _Collection] = {}
         self._scans: dict[int, ScanRun] = {}
+        self._derivations: dict[int, Derivation] = {}
         self._next = {"sample": 1, "collection": 1, "scan": 1}
 
     # --- plumbing --------------------------------------------------------------------------
@@ -473,6 +476,11 @@ class MemoryStore(SampleStore):
             self._favourites.discard(sample_id)
             for collection in self._collections.values():
                 collection.items.pop(sample_id, None)
+            # The foreign keys' rules: CASCADE for the derived sample, SET NULL for a source.
+            self._derivations.pop(sample_id, None)
+            for derived, link in list(self._derivations.items()):
+                if link.source_id == sample_id:
+                    self._derivations[derived] = link.model_copy(update={"source_id": None})
 
     def create_collection(self, name: str) -> Collection:
         name = collection_name(name)
@@ -531,6 +539,46 @@ class MemoryStore(SampleStore):
         with self._lock:
             self._check()
             return sorted(name for name, c in self._collections.items() if sample_id in c.items)
+
+    # --- derived samples ---------------------------------------------------------------------
+    def record_derivation(
+        self,
+        sample_id: int,
+        source_id: int | None,
+        kind: DerivationKind,
+        params: Mapping[str, Any],
+    ) -> Derivation:
+        if source_id == sample_id:
+            raise ValueError(f"sample {sample_id} cannot be derived from itself")
+        with self._lock:
+            self._check()
+            self._row(sample_id)
+            if source_id is not None:
+                self._row(source_id)
+            link = Derivation(
+                sample_id=sample_id,
+                source_id=source_id,
+                kind=DerivationKind(kind),
+                params=copy.deepcopy(dict(params)),
+                created_at=_now(),
+            )
+            self._derivations[sample_id] = link
+            return link.model_copy(deep=True)
+
+    def derivation(self, sample_id: int) -> Derivation | None:
+        with self._lock:
+            self._check()
+            link = self._derivations.get(sample_id)
+            return None if link is None else link.model_copy(deep=True)
+
+    def derivatives(self, source_id: int) -> list[Derivation]:
+        with self._lock:
+            self._check()
+            return [
+                link.model_copy(deep=True)
+                for _, link in sorted(self._derivations.items())
+                if link.source_id == source_id
+            ]
 
     # --- scan runs -------------------------------------------------------------------------
     def start_scan(self, roots: Sequence[str]) -> ScanRun:

@@ -37,6 +37,8 @@ from samplemind.domain.analysis import AnalysisResult
 from samplemind.domain.library import (
     AnalysisState,
     Collection,
+    Derivation,
+    DerivationKind,
     FileFacts,
     PendingAnalysis,
     Sample,
@@ -159,7 +161,7 @@ def _fact_values(facts: FileFacts) -> dict[str, Any]:
 
 
 #: The newest migration's revision; a test keeps it equal to Alembic's head.
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004_derived_from"
 
 
 class SqlStore(SampleStore):
@@ -988,6 +990,63 @@ class SqlStore(SampleStore):
                 .where(items.c.sample_id == sample_id)
             ).scalars()
             return sorted(names)
+
+    # --- derived samples ---------------------------------------------------------------------
+    def record_derivation(
+        self,
+        sample_id: int,
+        source_id: int | None,
+        kind: DerivationKind,
+        params: Mapping[str, Any],
+    ) -> Derivation:
+        if source_id == sample_id:
+            raise ValueError(f"sample {sample_id} cannot be derived from itself")
+        d = t.derivations
+        now = _now()
+        values = {
+            "sample_id": sample_id,
+            "source_id": source_id,
+            "kind": DerivationKind(kind).value,
+            "params": dict(params),
+            "created_at": now,
+        }
+        with self._begin() as conn:
+            self._require(conn, sample_id)
+            if source_id is not None:
+                self._require(conn, source_id)
+            conn.execute(sa.delete(d).where(d.c.sample_id == sample_id))
+            conn.execute(sa.insert(d).values(**values))
+        return Derivation(
+            sample_id=sample_id,
+            source_id=source_id,
+            kind=DerivationKind(kind),
+            params=dict(params),
+            created_at=now,
+        )
+
+    @staticmethod
+    def _derivation(row: Row[Any]) -> Derivation:
+        return Derivation(
+            sample_id=row.sample_id,
+            source_id=row.source_id,
+            kind=DerivationKind(row.kind),
+            params=row.params or {},
+            created_at=_utc(row.created_at),
+        )
+
+    def derivation(self, sample_id: int) -> Derivation | None:
+        d = t.derivations
+        with self._connect() as conn:
+            row = conn.execute(sa.select(d).where(d.c.sample_id == sample_id)).first()
+        return None if row is None else self._derivation(row)
+
+    def derivatives(self, source_id: int) -> list[Derivation]:
+        d = t.derivations
+        with self._connect() as conn:
+            rows = conn.execute(
+                sa.select(d).where(d.c.source_id == source_id).order_by(d.c.sample_id)
+            ).all()
+        return [self._derivation(row) for row in rows]
 
     # --- scan runs -------------------------------------------------------------------------
     def start_scan(self, roots: Sequence[str]) -> ScanRun:

@@ -32,6 +32,7 @@ __all__ = [
     "analyses",
     "collection_items",
     "collections",
+    "derivations",
     "favourites",
     "metadata",
     "samples",
@@ -169,6 +170,23 @@ scan_runs = Table(
     Column("finished_at", Timestamp),
     Column("summary", JSON),
     sqlite_autoincrement=True,
+)
+
+# A sample made from another by a transform (migration 0004): one row per derived sample.
+derivations = Table(
+    "derivations",
+    metadata,
+    Column("sample_id", Integer, ForeignKey("samples.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "source_id",
+        Integer,
+        ForeignKey("samples.id", ondelete="SET NULL"),
+        nullable=True,
+        index=True,
+    ),
+    Column("kind", String(16), nullable=False),
+    Column("params", JSON, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
 )
 
 # Flags (missing, is_loop) get no index of their own: with two values they never narrow a search,

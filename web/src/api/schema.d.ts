@@ -273,6 +273,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/samples/{sample_id}/master": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Master Sample
+         * @description Master the sample after a reference sample (matchering: loudness, tone, width).
+         */
+        post: operations["master_sample_api_samples__sample_id__master_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/samples/{sample_id}/process": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Process Sample
+         * @description Trim, stretch to a BPM, shift to a key or note, normalize loudness, fade, convert.
+         *
+         *     The sample's stored analysis gives the BPM, key and root note to start from. The
+         *     original is kept unless `in_place` (then the same record is re-analyzed, 200).
+         */
+        post: operations["process_sample_api_samples__sample_id__process_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/samples/{sample_id}/similar": {
         parameters: {
             query?: never;
@@ -284,6 +327,26 @@ export interface paths {
         get: operations["similar_samples_api_samples__sample_id__similar_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/samples/{sample_id}/stems": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Separate Sample
+         * @description Split the sample into stems, each a new sample linked to it.
+         */
+        post: operations["separate_sample_api_samples__sample_id__stems_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -529,6 +592,66 @@ export interface components {
             /** Sample Ids */
             sample_ids?: number[];
         };
+        /**
+         * Derivation
+         * @description The link from a sample made by a transform to the sample it was made from.
+         *
+         *     ``source_id`` becomes None when the source is forgotten (the link's ``params`` still name
+         *     its path); a derived sample keeps its derivation when its own file is re-analyzed.
+         */
+        Derivation: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            kind: components["schemas"]["DerivationKind"];
+            /**
+             * Params
+             * @description What was done: the options, the values resolved from the source's analysis (e.g. `from_bpm`, `semitones`), and the source path.
+             */
+            params?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Sample Id
+             * @description The derived sample.
+             */
+            sample_id: number;
+            /**
+             * Source Id
+             * @description The sample it was made from.
+             */
+            source_id: number | null;
+        };
+        /**
+         * DerivationKind
+         * @description How a sample was made from another one (``samplemind process|master|stems``).
+         * @enum {string}
+         */
+        DerivationKind: "process" | "master" | "stem";
+        /** DerivedOut */
+        DerivedOut: {
+            /** @description Set when the output could not be analyzed (the file is there). */
+            analysis_error?: components["schemas"]["ErrorDetail"] | null;
+            /** Channels */
+            channels: number;
+            /** Duration S */
+            duration_s: number;
+            /** Format */
+            format: string;
+            /** Path */
+            path: string;
+            /** @description The new library record. */
+            sample: components["schemas"]["Sample"] | null;
+            /** Sample Rate Hz */
+            sample_rate_hz: number;
+            /**
+             * Stem
+             * @description For stems: harmonic, percussive, drums, ...
+             */
+            stem?: string | null;
+        };
         /** DuplicateGroupOut */
         DuplicateGroupOut: {
             /**
@@ -706,6 +829,29 @@ export interface components {
             /** True Peak Dbtp */
             true_peak_dbtp: number;
         };
+        /** MasterRequest */
+        MasterRequest: {
+            /**
+             * Format
+             * @description wav16, wav24, wav32f, aiff16, aiff24, flac16, flac24, mp3, ogg; null: the source's own format (24-bit WAV for MP3/Ogg sources).
+             */
+            format?: string | null;
+            /**
+             * Output Name
+             * @description A file name for the output, written beside the source (never a path); null: named by what was done, e.g. `Loop (128 BPM, Cm).wav`.
+             */
+            output_name?: string | null;
+            /**
+             * Overwrite
+             * @default false
+             */
+            overwrite: boolean;
+            /**
+             * Reference Id
+             * @description The library sample to sound like.
+             */
+            reference_id: number;
+        };
         /**
          * Mode
          * @description Major or minor.
@@ -750,6 +896,112 @@ export interface components {
              * @description Scientific pitch name, e.g. "F#2".
              */
             note: string;
+        };
+        /**
+         * ProcessRequest
+         * @description The options of `samplemind process`, applied in a fixed order: trim, stretch/shift,
+         *     mono, resample, fades, normalize, write.
+         */
+        ProcessRequest: {
+            /**
+             * Fade
+             * @description In and out.
+             * @example 10ms
+             */
+            fade?: string | null;
+            /**
+             * Fade In
+             * @example 5ms
+             */
+            fade_in?: string | null;
+            /**
+             * Fade Out
+             * @example 0.5s
+             */
+            fade_out?: string | null;
+            /**
+             * Format
+             * @description wav16, wav24, wav32f, aiff16, aiff24, flac16, flac24, mp3, ogg; null: the source's own format (24-bit WAV for MP3/Ogg sources).
+             */
+            format?: string | null;
+            /**
+             * In Place
+             * @description Replace the source file itself (same format).
+             * @default false
+             */
+            in_place: boolean;
+            /**
+             * Limiter
+             * @description Reach a LUFS target past the peaks with a limiter.
+             * @default false
+             */
+            limiter: boolean;
+            /**
+             * Mono
+             * @default false
+             */
+            mono: boolean;
+            /**
+             * Normalize
+             * @example -14LUFS
+             * @example -1dBTP
+             * @example -14LUFS,-1dBTP
+             */
+            normalize?: string | null;
+            /**
+             * Output Name
+             * @description A file name for the output, written beside the source (never a path); null: named by what was done, e.g. `Loop (128 BPM, Cm).wav`.
+             */
+            output_name?: string | null;
+            /**
+             * Overwrite
+             * @description Replace an existing output file.
+             * @default false
+             */
+            overwrite: boolean;
+            /** Sample Rate */
+            sample_rate?: number | null;
+            /** Semitones */
+            semitones?: number | null;
+            /**
+             * Shift To
+             * @description A key, or a note.
+             * @example Am
+             * @example 8A
+             * @example C3
+             */
+            shift_to?: string | null;
+            /**
+             * Source Bpm
+             * @description Overrides the analysis.
+             */
+            source_bpm?: number | null;
+            /**
+             * Source Key
+             * @description Overrides the analysis.
+             */
+            source_key?: string | null;
+            /**
+             * Source Note
+             * @description Overrides the analysis.
+             */
+            source_note?: string | null;
+            /**
+             * Stretch To
+             * @description Target BPM.
+             */
+            stretch_to?: number | null;
+            /**
+             * Trim Db
+             * @description Silence threshold, dBFS.
+             * @default -60
+             */
+            trim_db: number;
+            /**
+             * Trim Silence
+             * @default false
+             */
+            trim_silence: boolean;
         };
         /** Readiness */
         Readiness: {
@@ -896,6 +1148,13 @@ export interface components {
             analysis?: components["schemas"]["AnalysisResult"] | null;
             /** Collections */
             collections: string[];
+            /**
+             * Derivatives
+             * @description The samples made from this one (`sample_id` each).
+             */
+            derivatives?: components["schemas"]["Derivation"][];
+            /** @description How this sample was made from another (null for an original). */
+            derived_from?: components["schemas"]["Derivation"] | null;
             sample: components["schemas"]["Sample"];
         };
         /** SamplePage */
@@ -1152,6 +1411,26 @@ export interface components {
             /** Samples */
             samples: number;
         };
+        /** StemsRequest */
+        StemsRequest: {
+            /**
+             * Format
+             * @description wav16, wav24, wav32f, aiff16, aiff24, flac16, flac24, mp3, ogg; null: the source's own format (24-bit WAV for MP3/Ogg sources).
+             */
+            format?: string | null;
+            /**
+             * Method
+             * @description hpss: harmonic + percussive; demucs (when installed): 4 stems.
+             * @default hpss
+             * @enum {string}
+             */
+            method: "hpss" | "demucs";
+            /**
+             * Overwrite
+             * @default false
+             */
+            overwrite: boolean;
+        };
         /**
          * Tag
          * @description A tag on a sample. Names are lower-case, trimmed, 1..64 characters.
@@ -1190,6 +1469,30 @@ export interface components {
             label: string;
             /** Start S */
             start_s: number;
+        };
+        /** TransformOut */
+        TransformOut: {
+            /** Elapsed S */
+            elapsed_s: number;
+            kind: components["schemas"]["DerivationKind"];
+            /** Outputs */
+            outputs: components["schemas"]["DerivedOut"][];
+            /**
+             * Params
+             * @description What is recorded with each derived sample.
+             */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Source Id */
+            source_id: number;
+            /**
+             * Steps
+             * @description Each step with its measured numbers.
+             */
+            steps: {
+                [key: string]: unknown;
+            }[];
         };
         /**
          * Waveform
@@ -2406,6 +2709,204 @@ export interface operations {
             };
         };
     };
+    master_sample_api_samples__sample_id__master_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The sample's id. */
+                sample_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MasterRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransformOut"];
+                };
+            };
+            /** @description Bad options, or demucs is not installed here. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description API key missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The sample's file is outside the library. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such sample, or its file is gone. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The output exists (pass `overwrite`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The transform cannot be done on this audio. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    process_sample_api_samples__sample_id__process_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The sample's id. */
+                sample_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProcessRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransformOut"];
+                };
+            };
+            /** @description Bad options, or demucs is not installed here. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description API key missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The sample's file is outside the library. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such sample, or its file is gone. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The output exists (pass `overwrite`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The transform cannot be done on this audio. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     similar_samples_api_samples__sample_id__similar_get: {
         parameters: {
             query?: {
@@ -2461,6 +2962,105 @@ export interface operations {
             };
             /** @description Invalid request. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    separate_sample_api_samples__sample_id__stems_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The sample's id. */
+                sample_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StemsRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransformOut"];
+                };
+            };
+            /** @description Bad options, or demucs is not installed here. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description API key missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The sample's file is outside the library. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such sample, or its file is gone. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The output exists (pass `overwrite`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The transform cannot be done on this audio. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

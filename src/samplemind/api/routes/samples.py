@@ -186,10 +186,13 @@ def search_samples(
 def get_sample(state: State, _client: Client, sample_id: SampleId) -> SampleDetail:
     library = state.library
     sample = library.get(sample_id)
+    store = library.store  # the sample is known: no re-fetch
     return SampleDetail(
         sample=sample,
-        analysis=library.store.analysis(sample.id),
-        collections=library.store.collections_of(sample.id),  # the sample is known: no re-fetch
+        analysis=store.analysis(sample.id),
+        collections=store.collections_of(sample.id),
+        derived_from=store.derivation(sample.id),
+        derivatives=store.derivatives(sample.id),
     )
 
 
