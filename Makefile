@@ -10,7 +10,7 @@ endif
 RUN := $(UV) run --frozen
 DEMO_DIR ?= demo-library
 
-.PHONY: help setup run test lint typecheck contracts pytest bench clean
+.PHONY: help setup run test lint typecheck contracts pytest bench train clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -53,6 +53,12 @@ bench: setup  ## accuracy and speed vs librosa and plain Essentia on rendered de
 	test -f $(BENCH_DIR)/val/truth.csv || $(RUN) python -m benchmarks.corpus $(BENCH_DIR)/val --size full --split val
 	$(RUN) python -m benchmarks.accuracy $(BENCH_DIR)/dev
 	$(RUN) python -m benchmarks.accuracy $(BENCH_DIR)/val
+
+TRAIN_APT := fluidsynth fluid-soundfont-gm timgm6mb-soundfont csound-soundfont avldrums.lv2-soundfont \
+	freepats timidity espeak-ng
+train: setup  ## train the sample-type model (src/samplemind/ml/models/sample_type.onnx + card)
+	@command -v fluidsynth >/dev/null || { echo "make train renders soundfonts: apt-get install $(TRAIN_APT)"; exit 1; }
+	$(RUN) python -m benchmarks.fit.sample_type
 
 clean:
 	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache .coverage .coverage.* $(DEMO_DIR) $(DEMO_DATA)

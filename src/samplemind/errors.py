@@ -14,6 +14,7 @@ delivery layer (the CLI's ``main()``)::
     │   ├── HeaderLimitError           code="absurd_header" header declares impossible facts
     │   └── TooLongError               code="too_long"      longer than the configured limit
     ├── AnalysisError                  code="analysis_error" an analyzer failed on valid audio
+    │   └── ModelError                 code="model"         a bundled model is missing or unreadable
     ├── QuerySyntaxError               code="query_syntax"  a search query that does not parse
     ├── NotFoundError                  code="record_not_found" a library record that does not exist
     │   ├── SampleNotFoundError        code="sample_not_found"
@@ -54,6 +55,7 @@ __all__ = [
     "DuplicatePathError",
     "EmptyAudioError",
     "HeaderLimitError",
+    "ModelError",
     "NotAnalyzedError",
     "NotFoundError",
     "QuerySyntaxError",
@@ -138,6 +140,12 @@ class AnalysisError(SampleMindError):
     """An analyzer failed on audio that decoded fine."""
 
     code = "analysis_error"
+
+
+class ModelError(AnalysisError):
+    """A trained model file is missing, unreadable or does not fit its description."""
+
+    code = "model"
 
 
 class WorkerError(SampleMindError):
