@@ -850,6 +850,41 @@ def print_card(card: dict[str, Any]) -> None:
         print(f"{label:>10} " + " ".join(f"{v:>5}" for v in row))
 
 
+def card_markdown(card: dict[str, Any]) -> str:
+    """The card's figures as the markdown tables of docs/ml.md."""
+    lines = ["| held-out subset | n | accuracy |", "|---|---|---|"]
+    for subset in card["evaluation"]["subsets"]:
+        acc = subset["accuracy"]
+        lines.append(
+            f"| {subset['subset']} | {subset['n']} | {'-' if acc is None else f'{acc:.3f}'} |"
+        )
+    unknown = card["evaluation"]["unknown"]
+    lines += [
+        "",
+        f"Calibration temperature {card['temperature']}; `unknown` below a confidence of "
+        f"{card['threshold']}: {unknown['coverage']:.1%} of the held-out predictions are kept, "
+        f"and {unknown['accuracy_of_kept']:.1%} of those are right.",
+        "",
+        "Confusion matrix of the pooled held-out predictions (rows: truth, columns: predicted):",
+        "",
+    ]
+    labels = card["evaluation"]["confusion_labels"]
+    lines.append("| | " + " | ".join(labels) + " |")
+    lines.append("|---" * (len(labels) + 1) + "|")
+    for label, row in zip(labels, card["evaluation"]["confusion_matrix_rows_truth"], strict=True):
+        lines.append(f"| **{label}** | " + " | ".join(str(v) for v in row) + " |")
+    data = card["training_data"]
+    lines += [
+        "",
+        f"Training rows: {data['rows']} — by source: "
+        + ", ".join(f"{k} {v}" for k, v in data["by_source"].items())
+        + "; by kind: "
+        + ", ".join(f"{k} {v}" for k, v in data["by_kind"].items())
+        + ".",
+    ]
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.fit.sample_type", description=__doc__.split("\n\n")[0]
@@ -867,7 +902,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="all",
         help="which feature caches to make again (none: train on DATA/*.npz as they are)",
     )
+    parser.add_argument(
+        "--card-markdown", action="store_true", help="print OUT's card as markdown and exit"
+    )
     args = parser.parse_args(argv)
+    if args.card_markdown:
+        print(card_markdown(json.loads(args.out.with_suffix(".json").read_text())))
+        return 0
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     args.data.mkdir(parents=True, exist_ok=True)
     parts = {"all": PARTS, "none": ()}.get(args.features, (args.features,))
