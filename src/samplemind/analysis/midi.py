@@ -9,7 +9,9 @@
   the audio until the next one (at most 0.5 s); the sample-type model classifies the piece
   among its drum classes, and the hit is written on General MIDI channel 10: kick 36, snare 38,
   hi-hat 42 (kinds kick/snare/hihat), clap 39, tom 47, cymbal 49, other percussion 37 (kind
-  other). Velocity follows the piece's peak level.
+  other). Velocity follows the piece's peak level. Hits that share an onset with another drum
+  (a hat on a kick) or that are too quiet for the full-band onsets (soft hats between hits) are
+  found as 6 dB rises of the 6–16 kHz band (hats) or the 30–120 Hz band (a kick under a hat).
 * **Tempo and grid**: the MIDI file's tempo is the analysis's BPM (120 when there is none), so
   bars line up in a DAW; ``quantize="1/16"`` (or ``1/8``, ``1/32``, ``1/8t`` …) snaps onsets
   (and note ends) to that grid from the file's start, which is where a bar-cut loop begins.
@@ -80,6 +82,10 @@ _MIN_HIT_S = 0.03
 _GHOST_INTERVALS = (12, 19, 24, 28, 31, 36)
 _GHOST_RATIO = 0.7
 _DRUM_NOTE_S = 0.1
+_BAND_RISE_DB = 6.0
+_BAND_RANGE_DB = 40.0
+_LAYER_NEAR_S = 0.035
+_OWN_SLOT = (DrumKind.KICK, DrumKind.HIHAT)
 _QUANTIZE = re.compile(r"^1/(\d{1,3})(t?)$")
 
 F32 = npt.NDArray[np.float32]
@@ -192,13 +198,67 @@ def _drums(ctx: AnalysisContext, *, step: float | None) -> tuple[DrumHit, ...]:
                 sample_type=label,
             )
         )
-    # Onsets snapped to one grid slot are one hit, the louder (a hit's flam or a double onset).
+    hits += _layered(ctx, onsets, hits, step=step)
+    # Onsets snapped to one grid slot are one hit, the louder (a flam, a double onset); kicks and
+    # hats are layered under other drums, so they keep a slot of their own.
     unique: dict[tuple[float, int], DrumHit] = {}
     for hit in hits:
-        key = (hit.time_s, 0 if step is not None else hit.gm_note)
+        key = (hit.time_s, hit.gm_note if hit.kind in _OWN_SLOT else 0)
         if key not in unique or unique[key].velocity < hit.velocity:
             unique[key] = hit
     return tuple(sorted(unique.values(), key=lambda h: (h.time_s, h.gm_note)))
+
+
+def _band_onsets(ctx: AnalysisContext, low_hz: float, high_hz: float) -> list[float]:
+    """Times where the ``low_hz``–``high_hz`` band jumps by 6 dB or more (at least 40 ms apart,
+    within 40 dB of the band's loudest frame)."""
+    from scipy.signal import find_peaks
+
+    band = (ctx.freqs_hz >= low_hz) & (ctx.freqs_hz <= high_hz)
+    level = 10 * np.log10(ctx.power[:, band].sum(axis=1, dtype=np.float64) + 1e-12)
+    if level.size < 3:
+        return []
+    rise = np.maximum(np.diff(level, prepend=level[0]), 0.0)
+    rise[level < level.max() - _BAND_RANGE_DB] = 0.0
+    fps = ctx.sample_rate_hz / ctx.hop
+    padded = np.concatenate([[0.0], rise, [0.0]])
+    peaks, _ = find_peaks(padded, height=_BAND_RISE_DB, distance=max(1, int(0.04 * fps)))
+    # Peak p is frame p - 1 of the padded curve; a frame is heard at its window's centre.
+    centre_s = ctx.frame / 2 / ctx.sample_rate_hz
+    return [float((p - 1) / fps + centre_s) for p in peaks]
+
+
+#: Layered hits: (band, the drum it reveals, the kinds of full-band hit it may sit under, and
+#: whether it may stand alone: a quiet hat between two hits may, a low rise alone is a tail).
+_LAYERS = (
+    ((6000.0, 16000.0), "hihat", (DrumKind.KICK,), True),
+    ((30.0, 120.0), "kick", (DrumKind.HIHAT,), False),
+)
+
+
+def _layered(
+    ctx: AnalysisContext, onsets: list[float], hits: list[DrumHit], *, step: float | None
+) -> list[DrumHit]:
+    """Drums that share an onset with another, or that the full-band onsets missed: a hi-hat
+    under a kick (or between hits) shows as a 6–16 kHz rise, a kick under a hat as a 30–120 Hz
+    rise. A rise at a
+    hit of any other kind is that hit's own (a snare's noise, a tom's body)."""
+    extra = []
+    for (low, high), label, under, alone in _LAYERS:
+        kind, note = DRUM_NOTES[label]
+        for time_s in _band_onsets(ctx, low, high):
+            near = [i for i, t in enumerate(onsets) if abs(t - time_s) <= _LAYER_NEAR_S]
+            if (not near and not alone) or any(
+                hits[i].kind is kind or hits[i].kind not in under for i in near
+            ):
+                continue
+            slot = _snap(time_s, step) if step is not None else time_s
+            extra.append(
+                DrumHit(
+                    time_s=round(slot, 4), kind=kind, gm_note=note, velocity=80, sample_type=label
+                )
+            )
+    return extra
 
 
 def _is_drums(sample_type: str | None) -> bool:
