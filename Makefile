@@ -10,7 +10,7 @@ endif
 RUN := $(UV) run --frozen
 DEMO_DIR ?= demo-library
 
-.PHONY: help setup run test lint typecheck contracts pytest bench clean web web-test client web-bench
+.PHONY: help setup run test lint typecheck contracts pytest bench train clean web web-test client web-bench
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -74,6 +74,11 @@ web-test: setup web  ## the client is current, Vitest, then the end-to-end suite
 
 web-bench: setup web  ## web budgets: first load, bundle size, scrolling 100k rows (docs/benchmarks.md)
 	SAMPLEMIND=$(abspath .venv/bin/samplemind) $(NPM) run bench
+TRAIN_APT := fluidsynth fluid-soundfont-gm timgm6mb-soundfont csound-soundfont avldrums.lv2-soundfont \
+	freepats timidity espeak-ng
+train: setup  ## train the sample-type model (src/samplemind/ml/models/sample_type.onnx + card)
+	@command -v fluidsynth >/dev/null || { echo "make train renders soundfonts: apt-get install $(TRAIN_APT)"; exit 1; }
+	$(RUN) python -m benchmarks.fit.sample_type
 
 clean:
 	rm -rf web/node_modules web/dist .venv .mypy_cache .ruff_cache .pytest_cache .coverage .coverage.* $(DEMO_DIR) $(DEMO_DATA)

@@ -15,6 +15,7 @@ delivery layer (the CLI's ``main()``)::
     │   ├── TooLongError               code="too_long"      longer than the configured limit
     │   └── TooShortError              code="too_short"     shorter than an operation needs
     ├── AnalysisError                  code="analysis_error" an analyzer failed on valid audio
+    │   └── ModelError                 code="model"         a bundled model is missing or unreadable
     ├── ProcessingError                code="processing_error" a transform failed on valid audio
     ├── MissingDependencyError         code="missing_dependency" an optional part is not installed
     ├── QuerySyntaxError               code="query_syntax"  a search query that does not parse
@@ -59,6 +60,7 @@ __all__ = [
     "EmptyAudioError",
     "HeaderLimitError",
     "MissingDependencyError",
+    "ModelError",
     "NotAnalyzedError",
     "NotFoundError",
     "OutputExistsError",
@@ -152,6 +154,12 @@ class AnalysisError(SampleMindError):
     """An analyzer failed on audio that decoded fine."""
 
     code = "analysis_error"
+
+
+class ModelError(AnalysisError):
+    """A trained model file is missing, unreadable or does not fit its description."""
+
+    code = "model"
 
 
 class WorkerError(SampleMindError):

@@ -81,7 +81,10 @@ def test_sound_map(client: TestClient) -> None:
     assert n == 6 and body["method"] == "tsne"  # auto: t-SNE for a small library
     assert len(body["x"]) == len(body["y"]) == len(body["names"]) == len(body["types"]) == n
     assert all(0 <= v <= 1 for v in body["x"] + body["y"])
-    assert set(body["types"]) <= {"loop", "one-shot"}  # no type classifier on this branch
+    for sid, shown in zip(body["ids"], body["types"], strict=True):
+        sample = client.get(f"/api/samples/{sid}").json()["sample"]
+        fallback = "loop" if sample["is_loop"] else "one-shot"
+        assert shown == (sample["sample_type"] or fallback)  # the type, else loop / one-shot
     by_name = dict(zip(body["names"], zip(body["x"], body["y"], strict=True), strict=True))
     # the two byte-identical hi-hats share a timbre vector, so they share a spot
     a, b = by_name["HH_Closed.wav"], by_name["HH_Closed copy.wav"]

@@ -97,8 +97,10 @@ def test_scan_then_find_organise_and_export(
     )
     assert code == 0, err
     exported = sorted(p.name for p in kit.iterdir())
-    assert exported == ["loop_120_Beat_120.wav", "oneshot_Sub_A1.wav"]
-    tags = mutagen.File(kit / "loop_120_Beat_120.wav")
+    # {type} is the sample type: the model calls the low A a bass; the click loop gets a type too.
+    assert exported[0] == "bass_Sub_A1.wav" and exported[1].endswith("_120_Beat_120.wav")
+    assert len(exported) == 2
+    tags = mutagen.File(kit / exported[1])
     assert tags is not None and "120" in str(tags.tags.get("TBPM"))
     original = mutagen.File(folder / "Loops" / "Beat_120.wav")
     assert original is None or not original.tags  # the library's own file is untouched

@@ -23,6 +23,7 @@ from samplemind.domain.analysis import (
     LoopEstimate,
     Loudness,
     PitchEstimate,
+    SampleTypeEstimate,
     Source,
     TempoEstimate,
 )
@@ -145,7 +146,11 @@ def _result(spec: Spec) -> AnalysisResult | None:
             "level": AnalysisLevel.STANDARD,
             "audio": audio,
             "analyzers": dict.fromkeys(outputs, 1),
-            "sample_type": spec.sample_type,
+            "sample_type": (
+                SampleTypeEstimate(label=spec.sample_type, confidence=0.9)
+                if spec.sample_type
+                else None
+            ),
             **outputs,
         }
     )

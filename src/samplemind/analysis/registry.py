@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from samplemind.analysis.base import Analyzer, AnalyzerRegistry
+from samplemind.analysis.classify import SampleTypeAnalyzer
 from samplemind.analysis.envelope import EnvelopeAnalyzer
 from samplemind.analysis.fingerprint import FingerprintAnalyzer
 from samplemind.analysis.key import KeyAnalyzer
@@ -30,6 +31,7 @@ def default_analyzers() -> list[Analyzer]:
         SpectralAnalyzer(),
         EnvelopeAnalyzer(),
         TimbreAnalyzer(),
+        SampleTypeAnalyzer(),
         FingerprintAnalyzer(),
         RhythmAnalyzer(),
     ]

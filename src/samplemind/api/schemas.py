@@ -79,6 +79,12 @@ class SamplePatch(_Body):
     tags_remove: list[str] = Field(default_factory=list, max_length=100)
     collections_add: list[str] = Field(default_factory=list, max_length=100)
     collections_remove: list[str] = Field(default_factory=list, max_length=100)
+    sample_type: str | None = Field(
+        None,
+        max_length=32,
+        description="Your sample type (it wins over the model's, re-analysis included); "
+        "null forgets it. Absent: unchanged.",
+    )
 
     def names(self) -> list[str]:
         return [*self.tags_add, *self.tags_remove, *self.collections_add, *self.collections_remove]

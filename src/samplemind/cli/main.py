@@ -17,6 +17,7 @@ from samplemind import __version__
 from samplemind.cli import analyze as analyze_cmd
 from samplemind.cli import demo as demo_cmd
 from samplemind.cli import find, kits, organise, transform
+from samplemind.cli import midi as midi_cmd
 from samplemind.cli import scan as scan_cmd
 from samplemind.cli import serve as serve_cmd
 from samplemind.errors import ConfigError, SampleMindError
@@ -47,6 +48,7 @@ app.command("process")(transform.process)
 app.command("master")(transform.master)
 app.command("stems")(transform.stems)
 app.command("serve")(serve_cmd.serve)
+app.command("midi")(midi_cmd.midi)
 
 
 def _version(value: bool) -> None:

@@ -46,6 +46,22 @@ def tag_rm(
     out_console().print(f"{sample.name}: {', '.join(sample.tag_names) or '-'}")
 
 
+@tag_app.command("set-type")
+def tag_set_type(
+    ref: Annotated[str, typer.Argument(help="Sample id or path.")],
+    sample_type: Annotated[
+        str, typer.Argument(metavar="TYPE", help="kick, snare, … fx, drums; 'auto' forgets yours.")
+    ],
+) -> None:
+    """Say what a sample is; your type wins over the model's, re-analysis included."""
+    with library_session() as library:
+        sample = library.set_sample_type(
+            ref, None if sample_type.lower() == "auto" else sample_type
+        )
+    source = "yours" if sample.user_sample_type else "model"
+    out_console().print(f"{sample.name}: {sample.sample_type or '-'} ({source})")
+
+
 def fav(
     ref: Annotated[str, typer.Argument(help="Sample id or path.")],
     remove: Annotated[bool, typer.Option("--remove", "-r", help="Unfavourite.")] = False,

@@ -15,6 +15,7 @@ from samplemind.domain.music import MusicalKey
 
 __all__ = [
     "ANALYSIS_SCHEMA_VERSION",
+    "SAMPLE_TYPES",
     "AnalysisLevel",
     "AnalysisResult",
     "AudioInfo",
@@ -24,6 +25,7 @@ __all__ = [
     "Loudness",
     "PitchEstimate",
     "Rhythm",
+    "SampleTypeEstimate",
     "Silence",
     "Source",
     "Spectral",
@@ -156,6 +158,41 @@ class Envelope(_Frozen):
     decay_s: float = Field(description="Peak to -20 dB below peak.")
 
 
+#: What a sound can be: the model's classes (drums first), ``drums`` for a loop of drum hits,
+#: and ``unknown`` when the model is not confident enough (docs/ml.md).
+SAMPLE_TYPES: tuple[str, ...] = (
+    "kick",
+    "snare",
+    "clap",
+    "hihat",
+    "tom",
+    "cymbal",
+    "percussion",
+    "bass",
+    "keys",
+    "pad",
+    "lead",
+    "pluck",
+    "strings",
+    "brass-wind",
+    "guitar",
+    "vocal",
+    "fx",
+    "drums",
+    "unknown",
+)
+
+
+class SampleTypeEstimate(_Frozen):
+    """What the sound is, by the sample-type model."""
+
+    label: str = Field(description="One of SAMPLE_TYPES; unknown below the model's threshold.")
+    confidence: float = Field(ge=0, le=1, description="Calibrated probability of the top class.")
+    top: tuple[tuple[str, float], ...] = Field(
+        (), description="Up to three (class, probability) pairs, most likely first."
+    )
+
+
 class TimedKey(_Frozen):
     """A key or chord label from ``start_s``."""
 
@@ -196,7 +233,7 @@ class AnalysisResult(_Frozen):
         description="L2-normalised near-duplicate fingerprint (256 floats); not in to_record().",
     )
     rhythm: Rhythm | None = None
-    sample_type: str | None = None
+    sample_type: SampleTypeEstimate | None = None
     analyzers: dict[str, int] = Field(default_factory=dict, description="name -> version run.")
     elapsed_s: float = 0.0
 
@@ -240,7 +277,11 @@ class AnalysisResult(_Frozen):
             "root_midi": pitch.midi if pitch else None,
             "root_cents": pitch.cents if pitch else None,
             "root_confidence": pitch.confidence if pitch else None,
-            "sample_type": self.sample_type,
+            "sample_type": self.sample_type.label if self.sample_type else None,
+            "sample_type_confidence": self.sample_type.confidence if self.sample_type else None,
+            "sample_type_top": (
+                [list(pair) for pair in self.sample_type.top] if self.sample_type else None
+            ),
             "spectral": self.spectral.model_dump() if self.spectral else None,
             "envelope": self.envelope.model_dump() if self.envelope else None,
             "timbre": self.timbre,

@@ -115,7 +115,12 @@ class Sample(_Frozen):
     key_confidence: float | None = None
     root_note: str | None = None
     root_midi: int | None = None
-    sample_type: str | None = None
+    sample_type: str | None = Field(
+        None, description="The user's type when set (user_sample_type), else the model's."
+    )
+    user_sample_type: str | None = Field(
+        None, description="A user's correction; it wins over the model, re-analysis included."
+    )
     favourite: bool = False
     tags: tuple[Tag, ...] = ()
     added_at: datetime

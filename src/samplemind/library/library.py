@@ -26,7 +26,7 @@ import numpy as np
 import orjson
 
 from samplemind.config import Settings
-from samplemind.domain.analysis import AnalysisResult
+from samplemind.domain.analysis import SAMPLE_TYPES, AnalysisResult
 from samplemind.domain.library import (
     Collection,
     Sample,
@@ -37,6 +37,7 @@ from samplemind.domain.library import (
     Tag,
     TagSource,
 )
+from samplemind.domain.midi import Transcription
 from samplemind.domain.query import SearchQuery
 from samplemind.errors import (
     AccessDeniedError,
@@ -544,6 +545,47 @@ class Library:
         self.store.remove_tags(sample.id, [n.strip().lower() for n in names])
         return self.store.get(sample.id)
 
+    def set_sample_type(self, ref: int | str, sample_type: str | None) -> Sample:
+        """Your sample type for a sample; it wins over the model's, re-analysis included.
+
+        Args:
+            ref: Sample id or path.
+            sample_type: One of :data:`~samplemind.domain.analysis.SAMPLE_TYPES` (not
+                ``unknown``); case and a plural are forgiven (``Kicks``). None: forget your
+                type, so the model's counts again.
+
+        Raises:
+            SampleNotFoundError, ConfigError: a type that is not a sample type (the message
+                lists them).
+        """
+        sample = self.get(ref)
+        self.store.set_user_sample_type(sample.id, _sample_type(sample_type))
+        return self.store.get(sample.id)
+
+    def midi(
+        self, ref: int | str, *, mode: str = "auto", quantize: str | None = None
+    ) -> tuple[Transcription, bytes]:
+        """A sample as a MIDI file (:mod:`samplemind.analysis.midi`), on its analysed tempo;
+        ``auto`` mode follows its sample type (yours first).
+
+        Raises:
+            the errors of :meth:`audio_file`; ConfigError: a bad mode or grid.
+        """
+        from samplemind.analysis.midi import midi_bytes, transcribe_file
+
+        sample, path = self.audio_file(ref)
+        analysis = self.store.analysis(sample.id)
+        bpm = analysis.tempo.bpm if analysis is not None and analysis.tempo is not None else None
+        transcription = transcribe_file(
+            path,
+            settings=self.settings,
+            mode=mode,
+            quantize=quantize,
+            bpm=bpm,
+            sample_type=sample.sample_type if sample.sample_type != "unknown" else None,
+        )
+        return transcription, midi_bytes(transcription)
+
     def favourite(self, ref: int | str, value: bool = True) -> Sample:
         sample = self.get(ref)
         self.store.set_favourite(sample.id, value)
@@ -919,6 +961,17 @@ def _write_atomically(path: Path, data: bytes) -> None:
         partial.replace(path)
     except OSError as exc:
         log.warning("cache file %s not written (%s)", path.name, exc)
+
+
+def _sample_type(value: str | None) -> str | None:
+    if value is None:
+        return None
+    name = value.strip().lower().replace("_", "-").replace(" ", "-")
+    valid = [t for t in SAMPLE_TYPES if t != "unknown"]
+    for candidate in (name, name.removesuffix("s"), name.removesuffix("es")):
+        if candidate in valid:
+            return candidate
+    raise ConfigError(f"unknown sample type {value!r}; valid: {', '.join(valid)}")
 
 
 def open_library(settings: Settings | None = None) -> Library:

@@ -25,6 +25,7 @@ from samplemind.domain.analysis import (
     LoopEstimate,
     Loudness,
     PitchEstimate,
+    SampleTypeEstimate,
     TempoEstimate,
 )
 from samplemind.domain.text import search_words
@@ -46,6 +47,7 @@ __all__ = [
     "fts_tags",
     "loudness_histogram",
     "missing_facts",
+    "model_sample_type",
     "normalise_tag_name",
     "path_under",
     "rebuild_analysis",
@@ -174,7 +176,7 @@ def analysis_rows(
             raise ValueError(f"cannot store analyzer name {name!r}")
         rows[name] = (version, dumped[name] if _is_output(name) else None)
     old_level = int(old_meta.get("level", 0)) if old_meta else 0
-    sample_type = result.sample_type
+    sample_type = None if "sample_type" in result.analyzers else dumped["sample_type"]
     if sample_type is None and old_meta:
         sample_type = old_meta.get("sample_type")
     rows[META] = (
@@ -201,8 +203,11 @@ def _field(name: str, data: Any) -> Any:
         return None
 
 
-def summary_columns(merged: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``samples`` summary columns from ``{analyzer: json}`` of every stored row."""
+def summary_columns(
+    merged: Mapping[str, Any], *, user_sample_type: str | None = None
+) -> dict[str, Any]:
+    """The ``samples`` summary columns from ``{analyzer: json}`` of every stored row; a user's
+    sample type, when given, is the ``sample_type`` (it wins over the model's)."""
     columns: dict[str, Any] = dict.fromkeys(SUMMARY_COLUMNS)
     loudness = _field("loudness", merged.get("loudness"))
     if isinstance(loudness, Loudness):
@@ -226,17 +231,27 @@ def summary_columns(merged: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(pitch, PitchEstimate):
         columns["root_note"] = pitch.note
         columns["root_midi"] = pitch.midi
-    columns["sample_type"] = _sample_type(merged)
+    columns["sample_type"] = user_sample_type or model_sample_type(merged)
     return columns
 
 
-def _sample_type(merged: Mapping[str, Any]) -> str | None:
+def _type_estimate(merged: Mapping[str, Any]) -> SampleTypeEstimate | None:
+    """The ``sample_type`` analyzer's estimate, else one saved in :data:`META` (a result whose
+    type did not come from that analyzer)."""
     if "sample_type" in merged:
         value = _field("sample_type", merged["sample_type"])
     else:
         meta = merged.get(META)
-        value = meta.get("sample_type") if isinstance(meta, Mapping) else None
-    return value if isinstance(value, str) else None
+        value = (
+            _field("sample_type", meta.get("sample_type")) if isinstance(meta, Mapping) else None
+        )
+    return value if isinstance(value, SampleTypeEstimate) else None
+
+
+def model_sample_type(merged: Mapping[str, Any]) -> str | None:
+    """The model's label from stored rows (``sample_type`` and/or :data:`META`), if any."""
+    estimate = _type_estimate(merged)
+    return estimate.label if estimate is not None else None
 
 
 def missing_facts(facts: Mapping[Any, Any], audio: AudioInfo) -> dict[str, Any]:
@@ -273,7 +288,7 @@ def rebuild_analysis(
         analyzers={name: version for name, (version, _) in sorted(rows.items()) if name != META},
         elapsed_s=float(meta.get("elapsed_s", 0.0)),
         **{name: value for name, value in fields.items() if value is not None},
-        sample_type=_sample_type({name: data for name, (_, data) in rows.items()}),
+        sample_type=_type_estimate({name: data for name, (_, data) in rows.items()}),
     )
 
 

@@ -134,6 +134,16 @@ class SampleStore(ABC):
         """
 
     @abstractmethod
+    def set_user_sample_type(self, sample_id: int, sample_type: str | None) -> None:
+        """Record a user's sample type (None: forget it). ``sample_type`` becomes the user's
+        type, or the model's again; analyses never overwrite a user's type, and a changed file
+        keeps it.
+
+        Raises:
+            SampleNotFoundError.
+        """
+
+    @abstractmethod
     def save_failure(self, sample_id: int, code: str, message: str) -> None:
         """State failed with the error's code and message. Ignores a deleted sample."""
 

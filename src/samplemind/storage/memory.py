@@ -50,6 +50,7 @@ from samplemind.storage._common import (
     file_name,
     loudness_histogram,
     missing_facts,
+    model_sample_type,
     normalise_tag_name,
     path_under,
     rebuild_analysis,
@@ -189,6 +190,7 @@ class MemoryStore(SampleStore):
                     "error_code": None,
                     "error_message": None,
                     **dict.fromkeys(SUMMARY_COLUMNS),
+                    "user_sample_type": None,
                     "added_at": now,
                     "updated_at": now,
                 }
@@ -209,6 +211,7 @@ class MemoryStore(SampleStore):
             self._by_path[facts.path] = sample_id
             if content_changed:
                 row.update(dict.fromkeys(SUMMARY_COLUMNS))
+                row["sample_type"] = row["user_sample_type"]
                 row.update(
                     analysis_state=AnalysisState.PENDING, error_code=None, error_message=None
                 )
@@ -270,12 +273,29 @@ class MemoryStore(SampleStore):
             stored = self._analyses.setdefault(sample_id, {})
             old_meta = stored.get(META, (0, None))[1]
             stored.update(copy.deepcopy(analysis_rows(result, old_meta)))
-            row.update(summary_columns({name: data for name, (_, data) in stored.items()}))
+            row.update(
+                summary_columns(
+                    {name: data for name, (_, data) in stored.items()},
+                    user_sample_type=row["user_sample_type"],
+                )
+            )
             row.update(missing_facts(row, result.audio))
             row.update(
                 analysis_state=AnalysisState.DONE,
                 error_code=None,
                 error_message=None,
+                updated_at=_now(),
+            )
+
+    def set_user_sample_type(self, sample_id: int, sample_type: str | None) -> None:
+        with self._lock:
+            self._check()
+            row = self._row(sample_id)
+            stored = self._analyses.get(sample_id, {})
+            model = model_sample_type({name: data for name, (_, data) in stored.items()})
+            row.update(
+                user_sample_type=sample_type,
+                sample_type=sample_type or model,
                 updated_at=_now(),
             )
 

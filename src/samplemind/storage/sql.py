@@ -77,6 +77,7 @@ from samplemind.storage._common import (
     folder,
     fts_tags,
     missing_facts,
+    model_sample_type,
     normalise_tag_name,
     path_under,
     rebuild_analysis,
@@ -161,7 +162,7 @@ def _fact_values(facts: FileFacts) -> dict[str, Any]:
 
 
 #: The newest migration's revision; a test keeps it equal to Alembic's head.
-SCHEMA_HEAD = "0004_derived_from"
+SCHEMA_HEAD = "0005_user_sample_type"
 
 
 class SqlStore(SampleStore):
@@ -463,6 +464,7 @@ class SqlStore(SampleStore):
             values = {**_fact_values(facts), "missing": False, "updated_at": _now()}
             if content_changed:
                 values.update(dict.fromkeys(SUMMARY_COLUMNS))
+                values["sample_type"] = _s.c.user_sample_type  # a user's type outlives the audio
                 values.update(
                     analysis_state=AnalysisState.PENDING.value, error_code=None, error_message=None
                 )
@@ -537,7 +539,9 @@ class SqlStore(SampleStore):
         a = t.analyses
         with self._begin() as conn:
             facts = conn.execute(
-                sa.select(*(_s.c[c] for c in AUDIO_FACTS)).where(_s.c.id == sample_id)
+                sa.select(*(_s.c[c] for c in AUDIO_FACTS), _s.c.user_sample_type).where(
+                    _s.c.id == sample_id
+                )
             ).first()
             if facts is None:
                 return
@@ -567,7 +571,7 @@ class SqlStore(SampleStore):
                 )
             }
             values = {
-                **summary_columns(merged),
+                **summary_columns(merged, user_sample_type=facts.user_sample_type),
                 **missing_facts(facts._mapping, result.audio),
                 "analysis_state": AnalysisState.DONE.value,
                 "error_code": None,
@@ -575,6 +579,28 @@ class SqlStore(SampleStore):
                 "updated_at": now,
             }
             conn.execute(sa.update(_s).where(_s.c.id == sample_id).values(**values))
+
+    def set_user_sample_type(self, sample_id: int, sample_type: str | None) -> None:
+        a = t.analyses
+        with self._begin() as conn:
+            self._require(conn, sample_id)
+            stored = {
+                row.analyzer: row.data
+                for row in conn.execute(
+                    sa.select(a.c.analyzer, a.c.data).where(
+                        a.c.sample_id == sample_id, a.c.analyzer.in_(["sample_type", META])
+                    )
+                )
+            }
+            conn.execute(
+                sa.update(_s)
+                .where(_s.c.id == sample_id)
+                .values(
+                    user_sample_type=sample_type,
+                    sample_type=sample_type or model_sample_type(stored),
+                    updated_at=_now(),
+                )
+            )
 
     def save_failure(self, sample_id: int, code: str, message: str) -> None:
         with self._begin() as conn:

@@ -85,7 +85,8 @@ samples = Table(
     Column("key_confidence", Float),
     Column("root_note", String(8)),
     Column("root_midi", Integer),
-    Column("sample_type", String(32), index=True),
+    Column("sample_type", String(32), index=True),  # the user's type, else the model's
+    Column("user_sample_type", String(32)),  # a user's correction (migration 0004)
     # Full-text search words (space-separated, lower-case).
     Column("fts_name", Text, nullable=False, default=""),
     Column("fts_tags", Text, nullable=False, default=""),

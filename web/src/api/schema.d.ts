@@ -248,7 +248,7 @@ export interface paths {
         head?: never;
         /**
          * Patch Sample
-         * @description Tags, favourite and collections; removals first, then additions.
+         * @description Tags, favourite, collections and your sample type; removals first, then additions.
          */
         patch: operations["patch_sample_api_samples__sample_id__patch"];
         trace?: never;
@@ -287,6 +287,27 @@ export interface paths {
          * @description Master the sample after a reference sample (matchering: loudness, tone, width).
          */
         post: operations["master_sample_api_samples__sample_id__master_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/samples/{sample_id}/midi": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sample Midi
+         * @description The sample transcribed to MIDI: notes with pitch bends, or a GM drum pattern on its
+         *     analysed tempo (`mode=auto` follows its sample type, yours first).
+         */
+        post: operations["sample_midi_api_samples__sample_id__midi_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -495,8 +516,7 @@ export interface components {
             path: string;
             pitch?: components["schemas"]["PitchEstimate"] | null;
             rhythm?: components["schemas"]["Rhythm"] | null;
-            /** Sample Type */
-            sample_type?: string | null;
+            sample_type?: components["schemas"]["SampleTypeEstimate"] | null;
             silence?: components["schemas"]["Silence"] | null;
             spectral?: components["schemas"]["Spectral"] | null;
             tempo?: components["schemas"]["TempoEstimate"] | null;
@@ -1123,7 +1143,10 @@ export interface components {
             root_note?: string | null;
             /** Sample Rate Hz */
             sample_rate_hz?: number | null;
-            /** Sample Type */
+            /**
+             * Sample Type
+             * @description The user's type when set (user_sample_type), else the model's.
+             */
             sample_type?: string | null;
             /** Size Bytes */
             size_bytes: number;
@@ -1141,6 +1164,11 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /**
+             * User Sample Type
+             * @description A user's correction; it wins over the model, re-analysis included.
+             */
+            user_sample_type?: string | null;
         };
         /** SampleDetail */
         SampleDetail: {
@@ -1183,10 +1211,40 @@ export interface components {
             collections_remove?: string[];
             /** Favourite */
             favourite?: boolean | null;
+            /**
+             * Sample Type
+             * @description Your sample type (it wins over the model's, re-analysis included); null forgets it. Absent: unchanged.
+             */
+            sample_type?: string | null;
             /** Tags Add */
             tags_add?: string[];
             /** Tags Remove */
             tags_remove?: string[];
+        };
+        /**
+         * SampleTypeEstimate
+         * @description What the sound is, by the sample-type model.
+         */
+        SampleTypeEstimate: {
+            /**
+             * Confidence
+             * @description Calibrated probability of the top class.
+             */
+            confidence: number;
+            /**
+             * Label
+             * @description One of SAMPLE_TYPES; unknown below the model's threshold.
+             */
+            label: string;
+            /**
+             * Top
+             * @description Up to three (class, probability) pairs, most likely first.
+             * @default []
+             */
+            top: [
+                string,
+                number
+            ][];
         };
         /** ScanRequest */
         ScanRequest: {
@@ -2790,6 +2848,87 @@ export interface operations {
             };
             /** @description Rate limited; see Retry-After. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sample_midi_api_samples__sample_id__midi_post: {
+        parameters: {
+            query?: {
+                mode?: "auto" | "tonal" | "drums";
+                /** @description Grid, e.g. 1/16 or 1/8t. */
+                quantize?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description The sample's id. */
+                sample_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A Standard MIDI File. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/midi": unknown;
+                };
+            };
+            /** @description A bad mode or grid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description API key missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The file is outside the library folders. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such sample. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

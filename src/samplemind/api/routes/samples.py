@@ -198,12 +198,14 @@ def get_sample(state: State, _client: Client, sample_id: SampleId) -> SampleDeta
 
 @router.patch("/{sample_id}", responses=_404)
 def patch_sample(state: State, _client: Client, sample_id: SampleId, patch: SamplePatch) -> Sample:
-    """Tags, favourite and collections; removals first, then additions."""
+    """Tags, favourite, collections and your sample type; removals first, then additions."""
     for name in patch.names():
         if not name.strip() or len(name) > 200:
             raise ConfigError(f"{name!r} is not a valid tag or collection name")
     library = state.library
     library.get(sample_id)  # 404 before any change
+    if "sample_type" in patch.model_fields_set:
+        library.set_sample_type(sample_id, patch.sample_type)  # 400 before other changes
     if patch.tags_remove:
         library.untag(sample_id, patch.tags_remove)
     if patch.tags_add:
@@ -296,4 +298,41 @@ def similar_samples(
         reference=ReferenceOut(sample_id=reference.sample_id, label=reference.label),
         aspect=aspect,
         items=hits,
+    )
+
+
+@router.post(
+    "/{sample_id}/midi",
+    response_class=Response,
+    dependencies=[Expensive],
+    responses={
+        200: {"content": {"audio/midi": {}}, "description": "A Standard MIDI File."},
+        400: {"model": ErrorBody, "description": "A bad mode or grid."},
+        403: {"model": ErrorBody, "description": "The file is outside the library folders."},
+        **_404,
+    },
+)
+def sample_midi(
+    state: State,
+    sample_id: SampleId,
+    mode: Annotated[Literal["auto", "tonal", "drums"], Query()] = "auto",
+    quantize: Annotated[
+        str | None,
+        Query(max_length=8, pattern=r"^1/\d{1,3}t?$", description="Grid, e.g. 1/16 or 1/8t."),
+    ] = None,
+) -> Response:
+    """The sample transcribed to MIDI: notes with pitch bends, or a GM drum pattern on its
+    analysed tempo (`mode=auto` follows its sample type, yours first)."""
+    sample = state.library.get(sample_id)
+    transcription, data = state.library.midi(sample_id, mode=mode, quantize=quantize)
+    stem = sample.name.rsplit(".", 1)[0] or "sample"
+    safe = "".join(c if (c.isascii() and c.isalnum()) or c in "-_ ." else "_" for c in stem)[:100]
+    return Response(
+        content=data,
+        media_type="audio/midi",
+        headers={
+            "Content-Disposition": f'attachment; filename="{safe}.mid"',
+            "X-Transcription-Mode": transcription.mode.value,
+            "X-Transcription-BPM": f"{transcription.bpm:g}",
+        },
     )

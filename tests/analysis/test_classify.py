@@ -1,0 +1,113 @@
+"""The sample-type analyzer: its descriptors, its place in the pipeline, loops, and what it says
+about sounds whose nature is not in doubt."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import samplemind
+from samplemind.analysis.classify import (
+    FEATURE_NAMES,
+    SampleTypeAnalyzer,
+    classify_loop,
+    classify_sound,
+    sound_features,
+)
+from samplemind.analysis.registry import default_registry
+from samplemind.domain.analysis import SAMPLE_TYPES, AnalysisLevel
+from samplemind.ml.sample_type import DRUM_TYPES, load_sample_type_model
+from tests.analysis.helpers import context
+from tests.signals import SR, click_track, noise, tone, write
+
+
+def _kick(seconds: float = 0.5) -> np.ndarray:
+    t = np.arange(int(seconds * SR)) / SR
+    freq = 50 + 150 * np.exp(-t / 0.03)
+    return (0.9 * np.sin(2 * np.pi * np.cumsum(freq) / SR) * np.exp(-t / 0.15)).astype(np.float32)
+
+
+def test_features_have_the_documented_length_and_are_finite_for_anything() -> None:
+    rng = np.random.default_rng(0)
+    for y in (
+        np.zeros(SR, np.float32),
+        np.zeros(0, np.float32),
+        np.ones(3, np.float32),
+        np.array([np.nan, np.inf, -np.inf, 0.5] * 1000, np.float32),
+        rng.uniform(-1, 1, 10 * SR).astype(np.float32),
+        _kick(),
+    ):
+        features = sound_features(y)
+        assert features.shape == (len(FEATURE_NAMES),) and features.dtype == np.float32
+        assert np.isfinite(features).all()
+
+
+def test_features_ignore_gain_and_the_model_ignores_a_late_start() -> None:
+    y = tone(57, 1.0)
+    reference = sound_features(y)
+    assert np.allclose(sound_features(0.05 * y), reference, atol=1e-3)
+    late = np.concatenate([np.zeros(int(0.3 * SR), np.float32), y])
+    model = load_sample_type_model()
+    shift = model.probabilities(np.stack([reference, sound_features(late)]))
+    # The frames fall 5 ms apart, nothing more: the same verdict, nearly the same odds.
+    assert shift[0].argmax() == shift[1].argmax() and np.abs(shift[0] - shift[1]).max() < 0.1
+
+
+def test_only_the_first_seconds_count() -> None:
+    y = tone(45, 3.5, decay=0.2)
+    assert np.allclose(sound_features(y), sound_features(np.concatenate([y, noise(20.0)])))
+
+
+def test_the_analyzer_runs_at_standard_after_loop_and_silence() -> None:
+    registry = default_registry()
+    names = [a.name for a in registry.for_level(AnalysisLevel.STANDARD)]
+    assert "sample_type" in names
+    assert names.index("loop") < names.index("sample_type")
+    assert "sample_type" not in [a.name for a in registry.for_level(AnalysisLevel.BASIC)]
+    assert SampleTypeAnalyzer().ident == "sample_type@1"
+
+
+def test_every_estimate_is_a_known_type_with_its_top_three(tmp_path: Path) -> None:
+    for name, y in {"kick.wav": _kick(), "pad.wav": tone(57, 2.0, decay=0.3)}.items():
+        result = samplemind.analyze(write(tmp_path / name, y))
+        estimate = result.sample_type
+        assert estimate is not None and estimate.label in SAMPLE_TYPES
+        assert 0 <= estimate.confidence <= 1 and 1 <= len(estimate.top) <= 3
+        probabilities = [p for _, p in estimate.top]
+        assert probabilities == sorted(probabilities, reverse=True)
+        if estimate.label != "unknown":
+            assert estimate.top[0] == (estimate.label, estimate.confidence)
+        record = result.to_record()
+        assert record["sample_type"] == estimate.label
+        assert record["sample_type_confidence"] == estimate.confidence
+        assert record["sample_type_top"] == [list(pair) for pair in estimate.top]
+
+
+def test_silence_has_no_type() -> None:
+    ctx = context(np.zeros(SR, np.float32))
+    for analyzer in default_registry().for_level(AnalysisLevel.STANDARD, only=["sample_type"]):
+        ctx.outputs[analyzer.name] = analyzer.analyze(ctx)
+    assert ctx.outputs["sample_type"] is None
+
+
+def test_a_loop_of_drum_hits_is_drums_and_a_held_chord_loop_is_not() -> None:
+    beat = click_track(120, 2)
+    hits = [i * 0.5 for i in range(8)]
+    drums = np.zeros_like(beat)
+    for t in hits:
+        start = int(t * SR)
+        piece = _kick(0.4)[: drums.size - start]
+        drums[start : start + piece.size] += piece
+    assert classify_loop(drums, hits).label == "drums"
+    chords = np.concatenate([tone(m, 1.0, decay=0.5) for m in (57, 60, 64, 67)])
+    estimate = classify_loop(chords, [0.0, 1.0, 2.0, 3.0])
+    assert estimate.label not in (*DRUM_TYPES, "drums")
+
+
+@pytest.mark.parametrize("seconds", [0.3, 0.6])
+def test_a_pitch_dropping_sine_thump_is_a_kick_or_at_least_a_drum(seconds: float) -> None:
+    estimate = classify_sound(_kick(seconds))
+    assert estimate.top[0][0] in DRUM_TYPES
+    assert "kick" in [name for name, _ in estimate.top]
