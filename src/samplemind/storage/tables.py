@@ -29,6 +29,8 @@ from sqlalchemy import (
 )
 
 __all__ = [
+    "ai_calls",
+    "ai_descriptions",
     "analyses",
     "collection_items",
     "collections",
@@ -169,6 +171,38 @@ scan_runs = Table(
     Column("finished_at", Timestamp),
     Column("summary", JSON),
     sqlite_autoincrement=True,
+)
+
+# The AI layer's cost ledger: one row per model call (cache hits too, at no cost), summed by
+# month for the budget and by provider/model/task for `samplemind ai costs`.
+ai_calls = Table(
+    "ai_calls",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Timestamp, nullable=False, index=True),
+    Column("task", String(32), nullable=False),
+    Column("provider", String(32), nullable=False),
+    Column("model", String(128), nullable=False),
+    Column("input_tokens", Integer, nullable=False),
+    Column("output_tokens", Integer, nullable=False),
+    Column("cost_usd", Float, nullable=False),
+    Column("priced_by", String(16), nullable=False),
+    Column("cached", Boolean, nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("error_code", String(32)),
+    Column("latency_ms", Float, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+# A sample's latest AI description (its tags live in `tags` with source "ai").
+ai_descriptions = Table(
+    "ai_descriptions",
+    metadata,
+    Column("sample_id", Integer, ForeignKey("samples.id", ondelete="CASCADE"), primary_key=True),
+    Column("description", Text, nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("model", String(160), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
 )
 
 # Flags (missing, is_loop) get no index of their own: with two values they never narrow a search,
