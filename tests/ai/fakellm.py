@@ -165,6 +165,8 @@ class FakeLLM:
         self.default: Script = Reply(text="ok")
         self.requests: list[Seen] = []
         self.ollama_models = ollama_models or []
+        #: Script errors (a test's own mistake): answered as 500s, checked by the fixtures.
+        self.failures: list[str] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
@@ -196,7 +198,11 @@ class FakeLLM:
         with self._lock:
             self.requests.append(seen)
             item = self.script.popleft() if self.script else self.default
-        return item(seen) if callable(item) else item
+        try:
+            return item(seen) if callable(item) else item
+        except Exception as exc:
+            self.failures.append(f"{type(exc).__name__}: {exc}")
+            return Reply(status=500, error_message=f"fake script failed: {exc}")
 
     @property
     def calls(self) -> list[Seen]:
@@ -224,8 +230,12 @@ class FakeLLM:
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 raw = self.rfile.read(length) if length else b"{}"
-                seen = Seen("POST", self.path, {k.lower(): v for k, v in self.headers.items()},
-                            json.loads(raw or b"{}"))
+                seen = Seen(
+                    "POST",
+                    self.path,
+                    {k.lower(): v for k, v in self.headers.items()},
+                    json.loads(raw or b"{}"),
+                )
                 reply = fake._next(seen)
                 if reply.delay_s:
                     time.sleep(reply.delay_s)
@@ -348,8 +358,13 @@ class FakeLLM:
         for index, call in enumerate(calls):
             arguments = call["function"]["arguments"]
             head = {"index": index, "id": call["id"], "type": "function"}
-            yield chunk({"tool_calls": [{**head, "function": {"name": call["function"]["name"],
-                                                              "arguments": ""}}]})
+            yield chunk(
+                {
+                    "tool_calls": [
+                        {**head, "function": {"name": call["function"]["name"], "arguments": ""}}
+                    ]
+                }
+            )
             for piece in self._pieces(arguments, 16):
                 yield chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
         if seen.path.startswith("/openai/"):  # Groq: usage rides on the last chunk's x_groq
@@ -367,8 +382,12 @@ class FakeLLM:
             blocks.append({"type": "text", "text": reply.text})
         for name, args in reply.tool_calls:
             blocks.append(
-                {"type": "tool_use", "id": f"toolu_{uuid.uuid4().hex[:12]}", "name": name,
-                 "input": args}
+                {
+                    "type": "tool_use",
+                    "id": f"toolu_{uuid.uuid4().hex[:12]}",
+                    "name": name,
+                    "input": args,
+                }
             )
         stop = "tool_use" if reply.tool_calls else "end_turn"
         usage = {"input_tokens": reply.input_tokens, "output_tokens": reply.output_tokens}
@@ -385,31 +404,64 @@ class FakeLLM:
         if not stream:
             yield message
             return
-        start = {**message, "content": [], "stop_reason": None,
-                 "usage": {"input_tokens": reply.input_tokens, "output_tokens": 1}}
+        start = {
+            **message,
+            "content": [],
+            "stop_reason": None,
+            "usage": {"input_tokens": reply.input_tokens, "output_tokens": 1},
+        }
         yield ("message_start", {"type": "message_start", "message": start})
         for index, block in enumerate(blocks):
             if block["type"] == "text":
-                yield ("content_block_start", {"type": "content_block_start", "index": index,
-                                               "content_block": {"type": "text", "text": ""}})
+                yield (
+                    "content_block_start",
+                    {
+                        "type": "content_block_start",
+                        "index": index,
+                        "content_block": {"type": "text", "text": ""},
+                    },
+                )
                 for piece in self._pieces(block["text"], reply.chunk_chars):
-                    yield ("content_block_delta", {"type": "content_block_delta", "index": index,
-                                                   "delta": {"type": "text_delta", "text": piece}})
+                    yield (
+                        "content_block_delta",
+                        {
+                            "type": "content_block_delta",
+                            "index": index,
+                            "delta": {"type": "text_delta", "text": piece},
+                        },
+                    )
             else:
-                yield ("content_block_start", {
-                    "type": "content_block_start", "index": index,
-                    "content_block": {"type": "tool_use", "id": block["id"],
-                                      "name": block["name"], "input": {}},
-                })
+                yield (
+                    "content_block_start",
+                    {
+                        "type": "content_block_start",
+                        "index": index,
+                        "content_block": {
+                            "type": "tool_use",
+                            "id": block["id"],
+                            "name": block["name"],
+                            "input": {},
+                        },
+                    },
+                )
                 for piece in self._pieces(json.dumps(block["input"]), 16):
-                    yield ("content_block_delta", {
-                        "type": "content_block_delta", "index": index,
-                        "delta": {"type": "input_json_delta", "partial_json": piece},
-                    })
+                    yield (
+                        "content_block_delta",
+                        {
+                            "type": "content_block_delta",
+                            "index": index,
+                            "delta": {"type": "input_json_delta", "partial_json": piece},
+                        },
+                    )
             yield ("content_block_stop", {"type": "content_block_stop", "index": index})
-        yield ("message_delta", {"type": "message_delta",
-                                 "delta": {"stop_reason": stop, "stop_sequence": None},
-                                 "usage": {"output_tokens": reply.output_tokens}})
+        yield (
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": stop, "stop_sequence": None},
+                "usage": {"output_tokens": reply.output_tokens},
+            },
+        )
         yield ("message_stop", {"type": "message_stop"})
 
     def _gemini(self, seen: Seen, reply: Reply, *, stream: bool) -> Iterator[Any]:
@@ -425,8 +477,11 @@ class FakeLLM:
             candidate: dict[str, Any] = {"content": {"role": "model", "parts": parts}, "index": 0}
             if last:
                 candidate["finishReason"] = "STOP"
-            body: dict[str, Any] = {"candidates": [candidate], "modelVersion": seen.model,
-                                    "responseId": response_id}
+            body: dict[str, Any] = {
+                "candidates": [candidate],
+                "modelVersion": seen.model,
+                "responseId": response_id,
+            }
             if last:
                 body["usageMetadata"] = usage
             return body

@@ -48,6 +48,8 @@ from samplemind.errors import AiBudgetError, AiNotConfiguredError, AiProviderErr
 
 if TYPE_CHECKING:
     from pydantic_ai import Agent
+    from pydantic_ai.settings import ModelSettings
+    from pydantic_ai.usage import UsageLimits
 
 __all__ = [
     "NO_PROVIDER",
@@ -344,7 +346,7 @@ class Router:
     def _keys(self, feature: str, chain: Sequence[ModelSpec], prompt: str) -> list[str]:
         return [cache_key(feature, spec.ref, prompt) for spec in chain]
 
-    def _settings(self, max_tokens: int) -> dict[str, Any]:
+    def _settings(self, max_tokens: int) -> ModelSettings:
         timeout = self.settings.ai_timeout_s
         return {
             "max_retries": 0,  # the chain falls back instead
@@ -400,6 +402,7 @@ class Router:
         deps: Any = None,
         cacheable: bool = True,
         max_tokens: int = 1024,
+        usage_limits: UsageLimits | None = None,
     ) -> RouteResult[T]:
         """Answer ``prompt`` with ``agent`` on the first model of the chain that succeeds.
 
@@ -414,6 +417,7 @@ class Router:
             deps: The agent's dependencies (tools' context).
             cacheable: False for answers that depend on more than the prompt (tools).
             max_tokens: Output cap per request.
+            usage_limits: pydantic-ai ``UsageLimits`` per model tried (tool loops).
 
         Raises:
             AiNotConfiguredError, AiBudgetError, AiProviderError (every model failed, each
@@ -456,9 +460,10 @@ class Router:
                     prompt,
                     model=self.catalogue.model(spec),
                     deps=deps,
-                    model_settings=self._settings(max_tokens),  # type: ignore[arg-type]
+                    model_settings=self._settings(max_tokens),
                     retries=self.settings.ai_output_retries,
                     usage=usage,
+                    usage_limits=usage_limits,
                     infer_name=False,
                 )
             except Exception as exc:
@@ -551,7 +556,7 @@ class Router:
                     prompt,
                     model=self.catalogue.model(spec),
                     deps=deps,
-                    model_settings=self._settings(max_tokens),  # type: ignore[arg-type]
+                    model_settings=self._settings(max_tokens),
                     usage=usage,
                     infer_name=False,
                 ) as response:

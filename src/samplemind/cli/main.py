@@ -19,6 +19,7 @@ from samplemind.cli import demo as demo_cmd
 from samplemind.cli import find, kits, organise
 from samplemind.cli import scan as scan_cmd
 from samplemind.cli import serve as serve_cmd
+from samplemind.cli.ai import ai_app
 from samplemind.errors import ConfigError, SampleMindError
 
 __all__ = ["app", "main"]
@@ -44,6 +45,7 @@ app.command("export")(kits.export)
 app.command("write-tags")(kits.write_tags)
 app.command("reindex")(kits.reindex)
 app.command("serve")(serve_cmd.serve)
+app.add_typer(ai_app, name="ai")
 
 
 def _version(value: bool) -> None:
