@@ -134,7 +134,8 @@ def plan(
     override = routes.get(f"{task.value}:{priority.value}") or routes.get(task.value)
     if override:
         by_ref = {m.ref: m for m in available}
-        return [by_ref[ModelSpec.of(ref).ref] for ref in override if ref in by_ref]
+        wanted = [ModelSpec.of(ref).ref for ref in override]  # a badly written one fails here
+        return [by_ref[ref] for ref in dict.fromkeys(wanted) if ref in by_ref]
     profile = TASKS[task]
 
     def quality(m: ModelSpec) -> float:

@@ -21,6 +21,7 @@ from samplemind.api.deps import ApiState
 from samplemind.api.errors import install_error_handlers
 from samplemind.api.limits import BodyLimitMiddleware
 from samplemind.api.metrics import Metrics, MetricsMiddleware
+from samplemind.api.routes import ai as ai_routes
 from samplemind.api.routes import audio, collections, health, samples
 from samplemind.api.routes import library as library_routes
 from samplemind.api.routes.samples import AUDIO_TYPES
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
         try:
             yield
         finally:
+            await state.aclose_ai()
             await anyio.to_thread.run_sync(state.close)
 
     app = FastAPI(
@@ -86,7 +88,7 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
     )
     app.state.samplemind = state
     install_error_handlers(app)
-    for module in (health, samples, audio, library_routes, collections):
+    for module in (health, samples, audio, library_routes, collections, ai_routes):
         app.include_router(module.router)
 
     # add_middleware wraps what is there: the last added is the outermost.
