@@ -103,9 +103,11 @@ class Seen:
                 for block in content:
                     if isinstance(block, dict) and block.get("type") == "tool_result":
                         inner = block.get("content")
-                        if isinstance(inner, list):
-                            inner = "".join(b.get("text", "") for b in inner)
-                        found.append(_maybe_json(inner))
+                        if isinstance(inner, list):  # one text block per list item
+                            parsed = [_maybe_json(b.get("text", "")) for b in inner]
+                            found.append(parsed if len(parsed) != 1 else parsed[0])
+                        else:
+                            found.append(_maybe_json(inner))
         for content in self.body.get("contents", []):
             for part in content.get("parts", []):
                 if "functionResponse" in part:

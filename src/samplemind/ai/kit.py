@@ -15,13 +15,14 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
+from pydantic_ai import RunContext  # tools' signatures are read at run time
 
 from samplemind.ai import prompts
 from samplemind.domain.library import Sample
 from samplemind.errors import SampleMindError
 
 if TYPE_CHECKING:
-    from pydantic_ai import Agent, RunContext
+    from pydantic_ai import Agent
 
     from samplemind.library import Library
 
