@@ -308,7 +308,7 @@ def test_the_budget_keeps_requests_on_free_models_and_says_so(make_ai: Any, fake
     assert ai.costs("2000-01").total_usd == 0
     # With no free model the call is refused, clearly.
     paid_only = make_ai(providers=("openai",), ai_monthly_budget_usd=1.0)
-    with pytest.raises(AiBudgetError, match="monthly AI budget of \\$1.00 is spent"):
+    with pytest.raises(AiBudgetError, match=r"monthly AI budget of \$1.00 is spent"):
         run(paid_only.describe(kick))
 
 

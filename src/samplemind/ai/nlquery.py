@@ -124,6 +124,7 @@ _FILLER = frozenset(
     want with in at of that which is are please something sample samples sound sounds file
     files and to on from by kind sort good nice cool really very bit little key keys bpm tempo
     like can you could would got have has just also one ones only all my our your am
+    mood vibe vibes feel feeling style
     """.split()  # noqa: SIM905
 )
 

@@ -35,6 +35,13 @@ _AI_ERRORS: dict[int | str, dict[str, Any]] = {
     503: {"model": ErrorBody, "description": "No LLM provider is configured or reachable."},
 }
 
+# Streams are returned as responses (not generators), so a failure before the first event is
+# an ordinary problem response with its status.
+_STREAM: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/event-stream": {}}, "description": "Server-sent events."},
+    **_AI_ERRORS,
+}
+
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -221,12 +228,7 @@ async def describe(state: State, body: DescribeIn) -> DescribeOut:
     )
 
 
-@router.post(
-    "/describe/batch",
-    dependencies=[Expensive],
-    response_class=EventSourceResponse,
-    responses=_AI_ERRORS,
-)
+@router.post("/describe/batch", dependencies=[Expensive], responses=_STREAM)
 async def describe_batch(state: State, body: DescribeBatchIn) -> EventSourceResponse:
     """Describe every sample a query finds, a few at a time. Server-sent events: `progress`
     per sample (`{done, total, item}`), then `end` with the summary."""
@@ -308,9 +310,7 @@ async def search(state: State, body: SearchIn) -> SearchOut:
     )
 
 
-@router.post(
-    "/advise", dependencies=[Expensive], response_class=EventSourceResponse, responses=_AI_ERRORS
-)
+@router.post("/advise", dependencies=[Expensive], responses=_STREAM)
 async def advise(state: State, body: AdviseIn) -> EventSourceResponse:
     """Production advice about samples, streamed: server-sent `token` events (`{"text"}`) as
     the model writes, then `end` (`{"text", "route"}`); `error` if the model fails mid-way."""
