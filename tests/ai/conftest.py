@@ -121,7 +121,7 @@ def data_dir(demo_scanned: tuple[Path, Path], tmp_path: Path) -> Path:
 def make_ai(data_dir: Path, fakes: Fakes) -> Iterator[Any]:
     """``make_ai(providers=("openai",), **settings)`` → an AiService over a copy of the demo
     library whose providers are the fakes."""
-    libraries: list[Library] = []
+    made: list[tuple[AiService, Library]] = []
 
     def make(providers: tuple[str, ...] = ("openai",), **changes: Any) -> AiService:
         values: dict[str, Any] = {
@@ -133,11 +133,13 @@ def make_ai(data_dir: Path, fakes: Fakes) -> Iterator[Any]:
         values.update(changes)
         settings = Settings(**values)
         library = open_library(settings)
-        libraries.append(library)
-        return AiService(library, settings)
+        service = AiService(library, settings)
+        made.append((service, library))
+        return service
 
     yield make
-    for library in libraries:
+    for service, library in made:
+        service.ledger.close()
         library.close()
 
 

@@ -28,11 +28,21 @@ def call(at: datetime, **values: object) -> AiCall:
     return AiCall.model_validate({**base, **values})
 
 
+def record(store: SampleStore, one: AiCall) -> None:
+    store.record_ai_calls([one])
+
+
+def test_a_batch_is_one_write(store: SampleStore) -> None:
+    store.record_ai_calls([call(JAN, cost_usd=0.5), call(JAN, cost_usd=0.25)])
+    store.record_ai_calls([])
+    assert store.ai_spend_usd(JAN) == pytest.approx(0.75)
+
+
 def test_spend_is_summed_within_the_period(store: SampleStore) -> None:
-    store.record_ai_call(call(JAN - timedelta(seconds=1), cost_usd=5.0))  # December
-    store.record_ai_call(call(JAN, cost_usd=0.25))
-    store.record_ai_call(call(FEB - timedelta(microseconds=1), cost_usd=0.5))
-    store.record_ai_call(call(FEB, cost_usd=7.0))
+    record(store, call(JAN - timedelta(seconds=1), cost_usd=5.0))  # December
+    record(store, call(JAN, cost_usd=0.25))
+    record(store, call(FEB - timedelta(microseconds=1), cost_usd=0.5))
+    record(store, call(FEB, cost_usd=7.0))
     assert store.ai_spend_usd(JAN, FEB) == pytest.approx(0.75)
     assert store.ai_spend_usd(JAN) == pytest.approx(7.75)
     assert store.ai_spend_usd(FEB + timedelta(days=40)) == 0.0
@@ -40,17 +50,19 @@ def test_spend_is_summed_within_the_period(store: SampleStore) -> None:
 
 def test_a_call_in_another_time_zone_counts_in_its_utc_month(store: SampleStore) -> None:
     tokyo = timezone(timedelta(hours=9))
-    store.record_ai_call(call(datetime(2026, 2, 1, 8, 0, tzinfo=tokyo), cost_usd=1.0))  # Jan UTC
+    record(store, call(datetime(2026, 2, 1, 8, 0, tzinfo=tokyo), cost_usd=1.0))  # Jan UTC
     assert store.ai_spend_usd(JAN, FEB) == pytest.approx(1.0)
 
 
 def test_cost_lines_group_by_provider_model_and_task(store: SampleStore) -> None:
-    store.record_ai_call(call(JAN, cost_usd=0.02))
-    store.record_ai_call(call(JAN, cost_usd=0.0, cached=True, input_tokens=0, output_tokens=0))
-    store.record_ai_call(
-        call(JAN, cost_usd=0.0, ok=False, error_code="timeout", input_tokens=0, output_tokens=0)
+    record(store, call(JAN, cost_usd=0.02))
+    record(store, call(JAN, cost_usd=0.0, cached=True, input_tokens=0, output_tokens=0))
+    record(
+        store,
+        call(JAN, cost_usd=0.0, ok=False, error_code="timeout", input_tokens=0, output_tokens=0),
     )
-    store.record_ai_call(
+    record(
+        store,
         call(
             JAN,
             provider="anthropic",
@@ -59,9 +71,10 @@ def test_cost_lines_group_by_provider_model_and_task(store: SampleStore) -> None
             cost_usd=0.3,
             input_tokens=900,
             output_tokens=400,
-        )
+        ),
     )
-    store.record_ai_call(
+    record(
+        store,
         call(
             JAN,
             provider="ollama",
@@ -69,7 +82,7 @@ def test_cost_lines_group_by_provider_model_and_task(store: SampleStore) -> None
             task="describe",
             cost_usd=0.0,
             priced_by="free",
-        )
+        ),
     )
     lines = store.ai_cost_lines(JAN, FEB)
     assert [(x.provider, x.model, x.task) for x in lines] == [

@@ -5,9 +5,12 @@ price for it; a hosted model is priced by `genai-prices` when it knows the model
 ``ai_prices`` (USD per million input and output tokens), else it counts as 0 and is flagged
 ``unpriced`` (``samplemind ai costs`` lists it, so an operator can add a price).
 
-The ledger keeps every call in the library database (:meth:`SampleStore.record_ai_call`). The
-month's spend is read from the database once, kept up to date with this process's calls, and
-re-read every :data:`SPEND_REFRESH_S` so that other processes' calls count too.
+The ledger keeps every call in the library database (:meth:`SampleStore.record_ai_calls`). A
+call is handed to a writer thread that stores calls in batches, so a model call never waits on
+the database (an SQLite write costs 1-4 ms, more than the router's whole budget); reads
+(:meth:`CostLedger.lines`) and :meth:`CostLedger.close` flush it first. The month's spend is
+read from the database once, kept up to date with this process's calls at once, and re-read
+every :data:`SPEND_REFRESH_S` so that other processes' calls count too.
 
 Example:
     >>> from samplemind.config import Settings
@@ -22,6 +25,7 @@ Example:
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -39,6 +43,11 @@ log = logging.getLogger(__name__)
 
 #: How long the cached month spend is trusted before the database is asked again.
 SPEND_REFRESH_S = 30.0
+
+#: Calls below this many input tokens are priced linearly from the per-million prices (cached):
+#: genai-prices' tiers (long-context prices) start at 128k-200k tokens. Above, genai-prices
+#: prices the call itself.
+_LINEAR_BELOW_TOKENS = 100_000
 
 #: genai-prices' provider ids for ours.
 _GENAI_PROVIDER = {
@@ -93,10 +102,14 @@ class Pricing:
         if spec.local and spec.ref not in self.settings.ai_prices:
             return 0.0, "free"
         provider = _GENAI_PROVIDER.get(spec.provider)
-        if provider is not None and _genai_unit_prices(provider, spec.name) is not None:
+        if (
+            provider is not None
+            and input_tokens >= _LINEAR_BELOW_TOKENS
+            and _genai_unit_prices(provider, spec.name) is not None
+        ):
             from genai_prices import Usage, calc_price
 
-            # The real call (tiered prices above a context threshold included).
+            # A long-context call: genai-prices applies the tier it falls in.
             price = calc_price(
                 Usage(input_tokens=input_tokens, output_tokens=output_tokens),
                 spec.name,
@@ -174,17 +187,64 @@ class CostLedger:
         self._monotonic = monotonic
         self._lock = threading.Lock()
         self._spend: tuple[str, float, float] | None = None  # (month, read at, usd)
+        self._queue: queue.SimpleQueue[AiCall | None] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+        self._pending = 0
+        self._idle = threading.Condition(self._lock)
 
     def now(self) -> datetime:
         return self._now()
 
     def record(self, call: AiCall) -> None:
-        """Store one call and add its cost to this month's running total."""
-        self.store.record_ai_call(call)
+        """Queue one call for the database and add its cost to this month's running total."""
         with self._lock:
             if self._spend is not None and self._spend[0] == call.month:
                 month, read_at, usd = self._spend
                 self._spend = (month, read_at, usd + call.cost_usd)
+            self._pending += 1
+            if self._writer is None or not self._writer.is_alive():
+                self._writer = threading.Thread(
+                    target=self._write, name="samplemind-ai-ledger", daemon=True
+                )
+                self._writer.start()
+        self._queue.put(call)
+
+    def _write(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < 500:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    self._queue.put(None)  # stop after this batch
+                    break
+                batch.append(item)
+            try:
+                self.store.record_ai_calls(batch)
+            except Exception as exc:  # the answers were given; only their bookkeeping is lost
+                log.warning("AI cost ledger: %d call(s) not recorded (%s)", len(batch), exc)
+            with self._idle:
+                self._pending -= len(batch)
+                self._idle.notify_all()
+
+    def flush(self, timeout_s: float = 10.0) -> None:
+        """Wait until every queued call is in the database."""
+        with self._idle:
+            self._idle.wait_for(lambda: self._pending <= 0, timeout=timeout_s)
+
+    def close(self) -> None:
+        """Flush and stop the writer thread."""
+        self.flush()
+        with self._lock:
+            writer, self._writer = self._writer, None
+        if writer is not None and writer.is_alive():
+            self._queue.put(None)
+            writer.join(timeout=10)
 
     def month_spend(self) -> float:
         """This month's spend in USD (every process's calls, at most a few seconds old)."""
@@ -198,6 +258,7 @@ class CostLedger:
             ):
                 return cached[2]
         start, end = month_bounds(month)
+        self.flush()
         usd = self.store.ai_spend_usd(start, end)
         with self._lock:
             self._spend = (month, self._monotonic(), usd)
@@ -208,4 +269,5 @@ class CostLedger:
 
     def lines(self, month: str | None = None) -> list[AiCostLine]:
         start, end = month_bounds(month, now=self._now())
+        self.flush()
         return self.store.ai_cost_lines(start, end)

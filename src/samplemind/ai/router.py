@@ -28,7 +28,6 @@ Every call, hit or miss, success or failure, is recorded in the cost ledger.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import time
@@ -357,10 +356,7 @@ class Router:
         }
 
     async def _record(self, call: AiCall) -> None:
-        try:
-            await asyncio.to_thread(self.ledger.record, call)
-        except Exception as exc:  # the answer matters more than its bookkeeping
-            log.warning("AI cost ledger: call not recorded (%s)", exc)
+        self.ledger.record(call)  # queued: the database write happens off the call path
 
     def _call(
         self,

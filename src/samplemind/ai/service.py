@@ -229,6 +229,8 @@ class AiService:
         self._agents: dict[str, Agent[Any, Any]] = {}
 
     async def aclose(self) -> None:
+        """Write out the cost ledger and close the cache's connections."""
+        await asyncio.to_thread(self.ledger.close)
         await self.cache.aclose()
 
     def _agent(self, name: str, build: Callable[[], Agent[Any, Any]]) -> Agent[Any, Any]:

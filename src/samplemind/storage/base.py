@@ -274,8 +274,8 @@ class SampleStore(ABC):
 
     # --- the AI layer's records ---------------------------------------------------------------
     @abstractmethod
-    def record_ai_call(self, call: AiCall) -> None:
-        """Append one model call to the cost ledger."""
+    def record_ai_calls(self, calls: Sequence[AiCall]) -> None:
+        """Append model calls to the cost ledger (one transaction)."""
 
     @abstractmethod
     def ai_spend_usd(self, since: datetime, until: datetime | None = None) -> float:

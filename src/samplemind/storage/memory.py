@@ -558,10 +558,10 @@ class MemoryStore(SampleStore):
             return sorted({root for run in self._scans.values() for root in run.roots})
 
     # --- the AI layer's records ---------------------------------------------------------------
-    def record_ai_call(self, call: AiCall) -> None:
+    def record_ai_calls(self, calls: Sequence[AiCall]) -> None:
         with self._lock:
             self._check()
-            self._ai_calls.append(call)
+            self._ai_calls.extend(calls)
 
     def _calls_in(self, since: datetime, until: datetime | None) -> list[AiCall]:
         with self._lock:

@@ -1021,11 +1021,16 @@ class SqlStore(SampleStore):
         ]
 
     # --- the AI layer's records ---------------------------------------------------------------
-    def record_ai_call(self, call: AiCall) -> None:
-        with self._begin() as conn:
+    def record_ai_calls(self, calls: Sequence[AiCall]) -> None:
+        if not calls:
+            return
+        rows = []
+        for call in calls:
             values = call.model_dump()
             values["at"] = _utc(call.at)  # SQLite compares the stored text: keep it all UTC
-            conn.execute(sa.insert(t.ai_calls).values(**values))
+            rows.append(values)
+        with self._begin() as conn:
+            conn.execute(sa.insert(t.ai_calls), rows)
 
     @staticmethod
     def _period(since: datetime, until: datetime | None) -> sa.ColumnElement[bool]:
