@@ -246,3 +246,59 @@ def test_api_kit_and_budget(api: Any, fakes: Fakes) -> None:
     assert client.get("/api/collections/Big kicks").status_code == 200
     spent = client.post("/api/ai/describe", json={"sample_id": 1})
     assert spent.status_code == 402 and spent.json()["error"]["code"] == "ai_budget"
+
+
+def test_cli_tables_and_json_with_a_provider(
+    cli_env: Any, fakes: Fakes, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli_env(("openai", "ollama"))
+    assert main(["ai", "status"]) == 0
+    out = capsys.readouterr().out
+    assert "routes" in out and "ollama:llama3.3" in out and "SECRET" not in out
+    assert main(["ai", "status", "--json"]) == 0
+    status = lines(capsys.readouterr().out)[0]
+    assert status["configured"] and status["routes"]["audio"]["cost"][0] == "ollama:llama3.3"
+    fakes.ollama.default = structured(DESCRIPTION)
+    assert main(["ai", "describe", "12", "--json"]) == 0
+    described = lines(capsys.readouterr().out)[0]
+    assert described["route"]["model"] == "ollama:llama3.3" and described["route"]["cost_usd"] == 0
+    assert main(["ai", "describe", "kick", "--priority", "speed"]) == 0
+    assert "described 3, skipped 1" in capsys.readouterr().err
+    fakes.ollama.then(structured({"query": "pad", "explanation": "pads"}))
+    assert main(["ai", "search", "ethereal", "textures", "--json"]) == 0
+    found = lines(capsys.readouterr().out)
+    assert found[0]["source"] == "model" and found[0]["query"] == "pad" and len(found) > 1
+    assert main(["ai", "search", "punchy", "kicks", "--show-query"]) == 0
+    assert "query: punchy kick" in capsys.readouterr().err
+    fakes.ollama.then(Reply(text="Tune it to the key."))
+    assert main(["ai", "advise", "--query", "bass", "--json", "-p", "speed"]) == 0
+    events = lines(capsys.readouterr().out)
+    assert (
+        events[-1]["event"] == "end"
+        and "".join(e["text"] for e in events if e["event"] == "token") == "Tune it to the key."
+    )
+
+    def picks(seen: Any) -> Reply:
+        ids = [s["id"] for r in seen.tool_results for s in r if isinstance(s, dict)]
+        return Reply(
+            tool_calls=[
+                (
+                    output_tool(seen),
+                    {
+                        "name": "Bass set",
+                        "notes": "All in E.",
+                        "picks": [{"role": "bass", "sample_id": ids[0], "reason": "deep"}],
+                    },
+                )
+            ]
+        )
+
+    fakes.ollama.then(Reply(tool_calls=[("similar", {"sample_id": 1, "n": 3})]), picks)
+    assert main(["ai", "kit", "bass", "set", "--save", "Bass set", "-p", "cost"]) == 0
+    captured = capsys.readouterr()
+    assert "Bass set" in captured.out and "All in E." in captured.out
+    assert "saved as collection" in captured.err
+    assert main(["ai", "costs"]) == 0
+    out = capsys.readouterr().out
+    assert "describe" in out and "llama3.3" in out and "total $0.0000" in out
+    assert main(["ai", "costs", "--month", "2026-99"]) == 2
