@@ -347,11 +347,10 @@ class Router:
         return [cache_key(feature, spec.ref, prompt) for spec in chain]
 
     def _settings(self, max_tokens: int) -> ModelSettings:
-        timeout = self.settings.ai_timeout_s
         return {
             "max_retries": 0,  # the chain falls back instead
-            "request_timeout": timeout,
-            "timeout": timeout,
+            # pydantic-ai's own deadline for the whole request (every attempt, the stream).
+            "request_timeout": self.settings.ai_timeout_s,
             "max_tokens": max_tokens,
         }
 
