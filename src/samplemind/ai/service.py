@@ -34,7 +34,7 @@ from samplemind.ai import kit as kit_feature
 from samplemind.ai import prompts
 from samplemind.ai import search as search_feature
 from samplemind.ai.cache import ResponseCache, create_cache
-from samplemind.ai.catalogue import Catalogue, ProviderStatus
+from samplemind.ai.catalogue import Catalogue, ModelSpec, ProviderStatus
 from samplemind.ai.describe import SampleDescription
 from samplemind.ai.ledger import CostLedger, Pricing, month_bounds
 from samplemind.ai.nlquery import parse_natural
@@ -280,8 +280,6 @@ class AiService:
         lines = self.ledger.lines(month)
         unpriced = []
         for line in lines:
-            from samplemind.ai.catalogue import ModelSpec
-
             try:
                 spec = ModelSpec.of(f"{line.provider}:{line.model}")
             except ConfigError:
