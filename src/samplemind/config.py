@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -26,6 +26,22 @@ from pydantic_settings import (
 __all__ = ["AnalysisLevelName", "Settings"]
 
 AnalysisLevelName = Literal["basic", "standard", "detailed", "professional"]
+
+
+def _key(name: str, *conventional: str) -> AliasChoices:
+    """Read a provider key from ``SAMPLEMIND_<NAME>`` or the provider's own variable names."""
+    return AliasChoices(f"SAMPLEMIND_{name.upper()}", *conventional, name)
+
+
+#: Default models per provider (overridable with ``ai_models``), cheapest/fastest first.
+DEFAULT_AI_MODELS: dict[str, list[str]] = {
+    "ollama": ["llama3.3"],
+    "openai": ["gpt-4o-mini", "gpt-4o"],
+    "anthropic": ["claude-sonnet-4-5"],
+    "google": ["gemini-2.5-flash", "gemini-2.5-pro"],
+    "groq": ["llama-3.3-70b-versatile"],
+    "deepseek": ["deepseek-chat"],
+}
 
 
 class Settings(BaseSettings):
@@ -125,6 +141,72 @@ class Settings(BaseSettings):
         None,
         description="Folder holding demucs model files (offline use); None: demucs's own "
         "download cache.",
+    )
+
+    # AI layer (samplemind.ai). A provider is available when its key is set (Ollama and an
+    # OpenAI-compatible endpoint: when their URL answers). Keys are secrets: never logged or shown.
+    ollama_url: str | None = Field(
+        "http://localhost:11434", description="Ollama server (OpenAI-compatible API); None: off."
+    )
+    openai_api_key: SecretStr | None = Field(
+        None, validation_alias=_key("openai_api_key", "OPENAI_API_KEY")
+    )
+    anthropic_api_key: SecretStr | None = Field(
+        None, validation_alias=_key("anthropic_api_key", "ANTHROPIC_API_KEY")
+    )
+    google_api_key: SecretStr | None = Field(
+        None, validation_alias=_key("google_api_key", "GEMINI_API_KEY", "GOOGLE_API_KEY")
+    )
+    groq_api_key: SecretStr | None = Field(
+        None, validation_alias=_key("groq_api_key", "GROQ_API_KEY")
+    )
+    deepseek_api_key: SecretStr | None = Field(
+        None, validation_alias=_key("deepseek_api_key", "DEEPSEEK_API_KEY")
+    )
+    ai_base_urls: dict[str, str] = Field(
+        default_factory=dict,
+        description="Per-provider API base URL overrides (a proxy, a gateway, a test server), "
+        'e.g. {"openai": "http://127.0.0.1:9000/v1"}.',
+    )
+    openai_compatible_url: str | None = Field(
+        None,
+        description="Any OpenAI-compatible endpoint (vLLM, LM Studio, llama.cpp), e.g. "
+        "http://gpu-box:8000/v1; its models are listed in ai_models['compatible'].",
+    )
+    openai_compatible_api_key: SecretStr | None = None
+    ai_models: dict[str, list[str]] = Field(
+        default_factory=lambda: {k: list(v) for k, v in DEFAULT_AI_MODELS.items()},
+        description="Models per provider, cheapest/fastest first; a provider left out keeps "
+        "its defaults.",
+    )
+    ai_routes: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='Explicit chains, e.g. {"advice:quality": ["anthropic:claude-sonnet-4-5"]} or '
+        '{"advice": [...]} for every priority; unavailable models are skipped.',
+    )
+    ai_prices: dict[str, tuple[float, float]] = Field(
+        default_factory=dict,
+        description="USD per million (input, output) tokens for models genai-prices does not "
+        'know, by "provider:model" (local Ollama and compatible models are free unless listed).',
+    )
+    ai_monthly_budget_usd: float | None = Field(
+        None, ge=0, description="Once this month's spend reaches it, only free/local models run."
+    )
+    ai_timeout_s: float = Field(30.0, gt=0, description="Deadline for one model request.")
+    ai_output_retries: int = Field(
+        2, ge=0, description="Retries of one model when its structured output is invalid."
+    )
+    ai_breaker_failures: int = Field(
+        3, ge=1, description="Consecutive failures after which a provider is skipped."
+    )
+    ai_breaker_cooldown_s: float = Field(
+        60.0, gt=0, description="How long a tripped provider is skipped before one trial call."
+    )
+    ai_cache_ttl_s: float = Field(7 * 86_400, ge=0, description="Response cache lifetime; 0: off.")
+    ai_cache_size: int = Field(2_048, ge=1, description="Entries in the in-process LRU cache.")
+    ai_concurrency: int = Field(4, ge=1, description="Concurrent model calls in batches.")
+    redis_url: str | None = Field(
+        None, description="Redis for the shared AI response cache (redis://host:6379/0)."
     )
 
     def resolved_data_dir(self) -> Path:

@@ -34,6 +34,10 @@ delivery layer (the CLI's ``main()``)::
     ├── AuthenticationError            code="unauthorized"  no or a wrong API key
     ├── TooLargeError                  code="too_large"     an upload over the size limit
     ├── RateLimitError                 code="rate_limited"  too many expensive requests; retry later
+    ├── AiError                        code="ai"            the AI layer could not answer
+    │   ├── AiNotConfiguredError       code="ai_not_configured" no LLM provider configured
+    │   ├── AiProviderError            code="ai_provider"   every model in the chain failed
+    │   └── AiBudgetError              code="ai_budget"     monthly budget spent, no free model
     └── WorkerError                    code="worker"        the isolated worker died or timed out
         ├── WorkerTimeoutError         code="timeout"
         └── WorkerCrashError           code="worker_crash"  killed, e.g. by its memory limit
@@ -47,6 +51,10 @@ from typing import ClassVar
 
 __all__ = [
     "AccessDeniedError",
+    "AiBudgetError",
+    "AiError",
+    "AiNotConfiguredError",
+    "AiProviderError",
     "AnalysisError",
     "AudioError",
     "AudioNotFoundError",
@@ -297,3 +305,31 @@ class NotAnalyzedError(SampleMindError):
     a BASIC-level analysis."""
 
     code = "not_analyzed"
+
+
+class AiError(SampleMindError):
+    """The AI layer could not answer."""
+
+    code = "ai"
+
+
+class AiNotConfiguredError(AiError):
+    """No LLM provider is configured (no API key, no reachable Ollama) for what was asked."""
+
+    code = "ai_not_configured"
+
+
+class AiProviderError(AiError):
+    """Every model in the route's chain failed; ``attempts`` lists ``(model, reason)``."""
+
+    code = "ai_provider"
+
+    def __init__(self, message: str, *, attempts: tuple[tuple[str, str], ...] = ()) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+
+
+class AiBudgetError(AiError):
+    """The monthly AI budget is spent and no free (local) model is available."""
+
+    code = "ai_budget"

@@ -21,6 +21,7 @@ from samplemind.api.deps import ApiState
 from samplemind.api.errors import install_error_handlers
 from samplemind.api.limits import BodyLimitMiddleware
 from samplemind.api.metrics import Metrics, MetricsMiddleware
+from samplemind.api.routes import ai as ai_routes
 from samplemind.api.routes import audio, collections, health, samples, sound_map, transform
 from samplemind.api.routes import library as library_routes
 from samplemind.api.routes.samples import AUDIO_TYPES
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
         try:
             yield
         finally:
+            await state.aclose_ai()
             await anyio.to_thread.run_sync(state.close)
 
     app = FastAPI(
@@ -87,7 +89,16 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
     )
     app.state.samplemind = state
     install_error_handlers(app)
-    for module in (health, samples, transform, audio, library_routes, collections, sound_map):
+    for module in (
+        health,
+        samples,
+        transform,
+        audio,
+        library_routes,
+        collections,
+        sound_map,
+        ai_routes,
+    ):
         app.include_router(module.router)
     app.include_router(web_router(settings))  # last: its catch-all must not shadow a route
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -15,6 +15,9 @@ from samplemind.api.metrics import Metrics
 from samplemind.api.security import KeyChecker, RateLimiter
 from samplemind.config import Settings
 from samplemind.library import Library, open_library
+
+if TYPE_CHECKING:
+    from samplemind.ai.service import AiService
 
 __all__ = ["ApiState", "Client", "Expensive", "State", "authorize", "expensive", "get_state"]
 
@@ -36,6 +39,7 @@ class ApiState:
     _library: Library | None = field(default=None, init=False)
     _pool: AnalysisPool | None = field(default=None, init=False)
     _jobs: JobManager | None = field(default=None, init=False)
+    _ai: AiService | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     @property
@@ -66,6 +70,25 @@ class ApiState:
                         on_analyzed=lambda error: analyses.labels("scan", error or "ok").inc(),
                     )
         return self._jobs
+
+    @property
+    def ai(self) -> AiService:
+        """The AI features over the library (opened on first use; the pydantic-ai stack is
+        imported only then)."""
+        library = self.library
+        if self._ai is None:
+            with self._lock:
+                if self._ai is None:
+                    from samplemind.ai.service import AiService
+
+                    self._ai = AiService(library, self.settings)
+        return self._ai
+
+    async def aclose_ai(self) -> None:
+        """Close the AI service's connections (the Redis cache); in the event loop."""
+        ai, self._ai = self._ai, None
+        if ai is not None:
+            await ai.aclose()
 
     def close(self) -> None:
         """Stop scans and workers; close the library if this state opened it."""

@@ -18,6 +18,9 @@ from starlette.exceptions import HTTPException
 
 from samplemind.errors import (
     AccessDeniedError,
+    AiBudgetError,
+    AiNotConfiguredError,
+    AiProviderError,
     AudioError,
     AudioNotFoundError,
     AuthenticationError,
@@ -61,10 +64,14 @@ STATUS: dict[type[SampleMindError], int] = {
     RateLimitError: 429,
     StorageUnavailableError: 503,
     VectorIndexError: 503,
+    AiBudgetError: 402,  # the monthly AI budget is spent and no free model is available
+    AiProviderError: 502,  # every model of the route failed upstream
+    AiNotConfiguredError: 503,
 }
 
 _HTTP_CODES = {
     400: "bad_request",
+    402: "payment_required",
     401: "unauthorized",
     403: "forbidden",
     404: "not_found",

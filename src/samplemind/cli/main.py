@@ -20,6 +20,7 @@ from samplemind.cli import find, kits, organise, transform
 from samplemind.cli import midi as midi_cmd
 from samplemind.cli import scan as scan_cmd
 from samplemind.cli import serve as serve_cmd
+from samplemind.cli.ai import ai_app
 from samplemind.errors import ConfigError, SampleMindError
 
 __all__ = ["app", "main"]
@@ -49,6 +50,7 @@ app.command("master")(transform.master)
 app.command("stems")(transform.stems)
 app.command("serve")(serve_cmd.serve)
 app.command("midi")(midi_cmd.midi)
+app.add_typer(ai_app, name="ai")
 
 
 def _version(value: bool) -> None:

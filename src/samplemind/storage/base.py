@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
+from samplemind.domain.ai import AiCall, AiCostLine, AiDescription
 from samplemind.domain.analysis import AnalysisResult
 from samplemind.domain.library import (
     Collection,
@@ -316,3 +318,29 @@ class SampleStore(ABC):
     @abstractmethod
     def scan_roots(self) -> list[str]:
         """Every root any scan was given, once each, sorted."""
+
+    # --- the AI layer's records ---------------------------------------------------------------
+    @abstractmethod
+    def record_ai_calls(self, calls: Sequence[AiCall]) -> None:
+        """Append model calls to the cost ledger (one transaction)."""
+
+    @abstractmethod
+    def ai_spend_usd(self, since: datetime, until: datetime | None = None) -> float:
+        """Total ``cost_usd`` of the calls made at or after ``since`` (and before ``until``)."""
+
+    @abstractmethod
+    def ai_cost_lines(self, since: datetime, until: datetime | None = None) -> list[AiCostLine]:
+        """Calls in the period summed by (provider, model, task): most expensive first, then
+        by provider, model and task."""
+
+    @abstractmethod
+    def save_ai_description(self, description: AiDescription) -> None:
+        """Store (replace) a sample's AI description.
+
+        Raises:
+            SampleNotFoundError.
+        """
+
+    @abstractmethod
+    def ai_description(self, sample_id: int) -> AiDescription | None:
+        """The sample's stored AI description, if any."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from samplemind.domain.ai import AiCall, AiCostLine, AiDescription
 from samplemind.domain.analysis import AnalysisResult
 from samplemind.domain.library import (
     AnalysisState,
@@ -99,6 +100,8 @@ class MemoryStore(SampleStore):
         self._collections: dict[str, _Collection] = {}
         self._scans: dict[int, ScanRun] = {}
         self._derivations: dict[int, Derivation] = {}
+        self._ai_calls: list[AiCall] = []
+        self._ai_descriptions: dict[int, AiDescription] = {}
         self._next = {"sample": 1, "collection": 1, "scan": 1}
 
     # --- plumbing --------------------------------------------------------------------------
@@ -494,6 +497,7 @@ class MemoryStore(SampleStore):
             self._analyses.pop(sample_id, None)
             self._tags.pop(sample_id, None)
             self._favourites.discard(sample_id)
+            self._ai_descriptions.pop(sample_id, None)
             for collection in self._collections.values():
                 collection.items.pop(sample_id, None)
             # The foreign keys' rules: CASCADE for the derived sample, SET NULL for a source.
@@ -635,3 +639,48 @@ class MemoryStore(SampleStore):
         with self._lock:
             self._check()
             return sorted({root for run in self._scans.values() for root in run.roots})
+
+    # --- the AI layer's records ---------------------------------------------------------------
+    def record_ai_calls(self, calls: Sequence[AiCall]) -> None:
+        with self._lock:
+            self._check()
+            self._ai_calls.extend(calls)
+
+    def _calls_in(self, since: datetime, until: datetime | None) -> list[AiCall]:
+        with self._lock:
+            self._check()
+            return [c for c in self._ai_calls if c.at >= since and (until is None or c.at < until)]
+
+    def ai_spend_usd(self, since: datetime, until: datetime | None = None) -> float:
+        return float(sum(c.cost_usd for c in self._calls_in(since, until)))
+
+    def ai_cost_lines(self, since: datetime, until: datetime | None = None) -> list[AiCostLine]:
+        totals: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for c in self._calls_in(since, until):
+            line = totals.setdefault(
+                (c.provider, c.model, c.task),
+                dict.fromkeys(("calls", "cached", "failed", "input_tokens", "output_tokens"), 0)
+                | {"cost_usd": 0.0},
+            )
+            line["calls"] += 1
+            line["cached"] += int(c.cached)
+            line["failed"] += int(not c.ok)
+            line["input_tokens"] += c.input_tokens
+            line["output_tokens"] += c.output_tokens
+            line["cost_usd"] += c.cost_usd
+        lines = [
+            AiCostLine(provider=p, model=m, task=t, **values)
+            for (p, m, t), values in totals.items()
+        ]
+        return sorted(lines, key=lambda x: (-x.cost_usd, x.provider, x.model, x.task))
+
+    def save_ai_description(self, description: AiDescription) -> None:
+        with self._lock:
+            self._check()
+            self._row(description.sample_id)
+            self._ai_descriptions[description.sample_id] = description
+
+    def ai_description(self, sample_id: int) -> AiDescription | None:
+        with self._lock:
+            self._check()
+            return self._ai_descriptions.get(sample_id)

@@ -33,6 +33,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, Connection, Engine, Row, make_url
 from sqlalchemy.pool import StaticPool
 
+from samplemind.domain.ai import AiCall, AiCostLine, AiDescription
 from samplemind.domain.analysis import AnalysisResult
 from samplemind.domain.library import (
     AnalysisState,
@@ -162,7 +163,7 @@ def _fact_values(facts: FileFacts) -> dict[str, Any]:
 
 
 #: The newest migration's revision; a test keeps it equal to Alembic's head.
-SCHEMA_HEAD = "0005_user_sample_type"
+SCHEMA_HEAD = "0006_ai_ledger"
 
 
 class SqlStore(SampleStore):
@@ -1143,6 +1144,73 @@ class SqlStore(SampleStore):
             )
             for row in rows
         ]
+
+    # --- the AI layer's records ---------------------------------------------------------------
+    def record_ai_calls(self, calls: Sequence[AiCall]) -> None:
+        if not calls:
+            return
+        rows = []
+        for call in calls:
+            values = call.model_dump()
+            values["at"] = _utc(call.at)  # SQLite compares the stored text: keep it all UTC
+            rows.append(values)
+        with self._begin() as conn:
+            conn.execute(sa.insert(t.ai_calls), rows)
+
+    @staticmethod
+    def _period(since: datetime, until: datetime | None) -> sa.ColumnElement[bool]:
+        at = t.ai_calls.c.at
+        start = at >= _utc(since)
+        return sa.and_(start, at < _utc(until)) if until is not None else start
+
+    def ai_spend_usd(self, since: datetime, until: datetime | None = None) -> float:
+        calls = t.ai_calls
+        with self._connect() as conn:
+            total = conn.execute(
+                sa.select(sa.func.coalesce(sa.func.sum(calls.c.cost_usd), 0.0)).where(
+                    self._period(since, until)
+                )
+            ).scalar_one()
+        return float(total)
+
+    def ai_cost_lines(self, since: datetime, until: datetime | None = None) -> list[AiCostLine]:
+        c = t.ai_calls.c
+        keys = (c.provider, c.model, c.task)
+        cost = sa.func.sum(c.cost_usd)
+        query = (
+            sa.select(
+                *keys,
+                sa.func.count().label("calls"),
+                sa.func.sum(sa.case((c.cached, 1), else_=0)).label("cached"),
+                sa.func.sum(sa.case((c.ok, 0), else_=1)).label("failed"),
+                sa.func.sum(c.input_tokens).label("input_tokens"),
+                sa.func.sum(c.output_tokens).label("output_tokens"),
+                cost.label("cost_usd"),
+            )
+            .where(self._period(since, until))
+            .group_by(*keys)
+            .order_by(cost.desc(), *keys)
+        )
+        with self._connect() as conn:
+            rows = conn.execute(query).all()
+        return [AiCostLine.model_validate(dict(row._mapping)) for row in rows]
+
+    def save_ai_description(self, description: AiDescription) -> None:
+        table = t.ai_descriptions
+        with self._begin() as conn:
+            self._require(conn, description.sample_id)
+            conn.execute(sa.delete(table).where(table.c.sample_id == description.sample_id))
+            conn.execute(sa.insert(table).values(**description.model_dump()))
+
+    def ai_description(self, sample_id: int) -> AiDescription | None:
+        table = t.ai_descriptions
+        with self._connect() as conn:
+            row = conn.execute(sa.select(table).where(table.c.sample_id == sample_id)).first()
+        if row is None:
+            return None
+        values = dict(row._mapping)
+        values["created_at"] = _utc(values["created_at"])
+        return AiDescription.model_validate(values)
 
 
 def _sqlite_engine(url: URL, safe: str, *, busy_timeout_ms: int) -> Engine:

@@ -29,6 +29,8 @@ from sqlalchemy import (
 )
 
 __all__ = [
+    "ai_calls",
+    "ai_descriptions",
     "analyses",
     "collection_items",
     "collections",
@@ -86,7 +88,7 @@ samples = Table(
     Column("root_note", String(8)),
     Column("root_midi", Integer),
     Column("sample_type", String(32), index=True),  # the user's type, else the model's
-    Column("user_sample_type", String(32)),  # a user's correction (migration 0004)
+    Column("user_sample_type", String(32)),  # a user's correction (migration 0004_derived_from)
     # Full-text search words (space-separated, lower-case).
     Column("fts_name", Text, nullable=False, default=""),
     Column("fts_tags", Text, nullable=False, default=""),
@@ -173,7 +175,7 @@ scan_runs = Table(
     sqlite_autoincrement=True,
 )
 
-# A sample made from another by a transform (migration 0004): one row per derived sample.
+# A sample made from another by a transform (migration 0004_derived_from): one row a sample.
 derivations = Table(
     "derivations",
     metadata,
@@ -187,6 +189,38 @@ derivations = Table(
     ),
     Column("kind", String(16), nullable=False),
     Column("params", JSON, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+)
+
+# The AI layer's cost ledger: one row per model call (cache hits too, at no cost), summed by
+# month for the budget and by provider/model/task for `samplemind ai costs`.
+ai_calls = Table(
+    "ai_calls",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Timestamp, nullable=False, index=True),
+    Column("task", String(32), nullable=False),
+    Column("provider", String(32), nullable=False),
+    Column("model", String(128), nullable=False),
+    Column("input_tokens", Integer, nullable=False),
+    Column("output_tokens", Integer, nullable=False),
+    Column("cost_usd", Float, nullable=False),
+    Column("priced_by", String(16), nullable=False),
+    Column("cached", Boolean, nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("error_code", String(32)),
+    Column("latency_ms", Float, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+# A sample's latest AI description (its tags live in `tags` with source "ai").
+ai_descriptions = Table(
+    "ai_descriptions",
+    metadata,
+    Column("sample_id", Integer, ForeignKey("samples.id", ondelete="CASCADE"), primary_key=True),
+    Column("description", Text, nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("model", String(160), nullable=False),
     Column("created_at", Timestamp, nullable=False),
 )
 

@@ -4,6 +4,174 @@
  */
 
 export interface paths {
+    "/api/ai/advise": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Advise
+         * @description Production advice about samples, streamed: server-sent `token` events (`{"text"}`) as
+         *     the model writes, then `end` (`{"text", "route"}`); `error` if the model fails mid-way.
+         */
+        post: operations["advise_api_ai_advise_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/costs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Costs
+         * @description Spend by provider, model and task over a month (default: this one).
+         */
+        get: operations["costs_api_ai_costs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/describe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Describe
+         * @description Describe one sample from its analysis; its genres, moods, instrument and character
+         *     words are stored as tags with source `ai` (replacing earlier `ai` tags).
+         */
+        post: operations["describe_api_ai_describe_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/describe/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Describe Batch
+         * @description Describe every sample a query finds, a few at a time. Server-sent events: `progress`
+         *     per sample (`{done, total, item}`), then `end` with the summary.
+         */
+        post: operations["describe_batch_api_ai_describe_batch_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/kit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Kit
+         * @description Build a kit from the library: the model searches it with read-only tools and picks one
+         *     sample per role with a reason; `save_as` keeps it as a collection (export it with
+         *     `samplemind export 'collection:"NAME"' --to DIR`).
+         */
+        post: operations["kit_api_ai_kit_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/projection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Projection
+         * @description A month's projected AI cost: everything on one model versus the router.
+         */
+        get: operations["projection_api_ai_projection_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Search
+         * @description Search in plain words. Common phrasings ("dark 808 in F minor around 140") become a
+         *     query without a model; the rest goes to one when configured. The query is returned with
+         *     the results, so a client can show (and edit) it.
+         */
+        post: operations["search_api_ai_search_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Status
+         * @description Providers (configured, reachable, their models; never keys), each task's chain of models
+         *     at each priority, the monthly budget and this month's spend.
+         */
+        get: operations["status_api_ai_status_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audio/analyze": {
         parameters: {
             query?: never;
@@ -478,6 +646,67 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AdviseIn */
+        AdviseIn: {
+            /**
+             * Priority
+             * @default quality
+             * @enum {string}
+             */
+            priority: "cost" | "speed" | "quality";
+            /**
+             * Query
+             * @description And/or the samples it finds.
+             */
+            query?: string | null;
+            /** Question */
+            question?: string | null;
+            /** Sample Ids */
+            sample_ids?: number[];
+        };
+        /**
+         * AiCostLine
+         * @description Spend of one (provider, model, task) over a period.
+         */
+        AiCostLine: {
+            /**
+             * Cached
+             * @description Calls answered from the response cache (free).
+             * @default 0
+             */
+            cached: number;
+            /**
+             * Calls
+             * @default 0
+             */
+            calls: number;
+            /**
+             * Cost Usd
+             * @default 0
+             */
+            cost_usd: number;
+            /**
+             * Failed
+             * @default 0
+             */
+            failed: number;
+            /**
+             * Input Tokens
+             * @default 0
+             */
+            input_tokens: number;
+            /** Model */
+            model: string;
+            /**
+             * Output Tokens
+             * @default 0
+             */
+            output_tokens: number;
+            /** Provider */
+            provider: string;
+            /** Task */
+            task: string;
+        };
         /**
          * AnalysisLevel
          * @description How much to analyze. Each level includes everything below it.
@@ -612,6 +841,24 @@ export interface components {
             /** Sample Ids */
             sample_ids?: number[];
         };
+        /** CostsOut */
+        CostsOut: {
+            /** Budget Usd */
+            budget_usd: number | null;
+            /** Lines */
+            lines: components["schemas"]["AiCostLine"][];
+            /** Month */
+            month: string;
+            /** Month Spend Usd */
+            month_spend_usd: number;
+            /** Total Usd */
+            total_usd: number;
+            /**
+             * Unpriced
+             * @description Models used that have no known price.
+             */
+            unpriced: string[];
+        };
         /**
          * Derivation
          * @description The link from a sample made by a transform to the sample it was made from.
@@ -671,6 +918,70 @@ export interface components {
              * @description For stems: harmonic, percussive, drums, ...
              */
             stem?: string | null;
+        };
+        /** DescribeBatchIn */
+        DescribeBatchIn: {
+            /** Concurrency */
+            concurrency?: number | null;
+            /**
+             * Force
+             * @description Describe again samples that have a description.
+             * @default false
+             */
+            force: boolean;
+            /**
+             * Limit
+             * @default 10000
+             */
+            limit: number;
+            /**
+             * Priority
+             * @default cost
+             * @enum {string}
+             */
+            priority: "cost" | "speed" | "quality";
+            /**
+             * Query
+             * @description Which samples, in the query language.
+             */
+            query: string;
+        };
+        /** DescribeIn */
+        DescribeIn: {
+            /**
+             * Priority
+             * @default cost
+             * @enum {string}
+             */
+            priority: "cost" | "speed" | "quality";
+            /** Sample Id */
+            sample_id: number;
+        };
+        /** DescribeOut */
+        DescribeOut: {
+            description: components["schemas"]["DescriptionOut"];
+            route: components["schemas"]["RouteOut"];
+            sample: components["schemas"]["Sample"];
+            /**
+             * Tags
+             * @description Tags stored with source `ai`.
+             */
+            tags: string[];
+        };
+        /** DescriptionOut */
+        DescriptionOut: {
+            /** Character */
+            character: string[];
+            /** Description */
+            description: string;
+            /** Genres */
+            genres: string[];
+            /** Instrument */
+            instrument: string | null;
+            /** Moods */
+            moods: string[];
+            /** Use Cases */
+            use_cases: string[];
         };
         /** DuplicateGroupOut */
         DuplicateGroupOut: {
@@ -814,6 +1125,50 @@ export interface components {
             confidence: number;
             key: components["schemas"]["MusicalKey"];
             source: components["schemas"]["Source"];
+        };
+        /** KitIn */
+        KitIn: {
+            /**
+             * Brief
+             * @description e.g. "lo-fi hip hop kit, dusty"
+             */
+            brief: string;
+            /**
+             * Priority
+             * @default quality
+             * @enum {string}
+             */
+            priority: "cost" | "speed" | "quality";
+            /**
+             * Save As
+             * @description Keep the kit as a collection.
+             */
+            save_as?: string | null;
+            /** Size */
+            size?: number | null;
+        };
+        /** KitItemOut */
+        KitItemOut: {
+            /** Reason */
+            reason: string;
+            /** Role */
+            role: string;
+            sample: components["schemas"]["Sample"];
+        };
+        /** KitOut */
+        KitOut: {
+            /**
+             * Collection
+             * @description The collection it was saved as, if asked.
+             */
+            collection: string | null;
+            /** Items */
+            items: components["schemas"]["KitItemOut"][];
+            /** Name */
+            name: string;
+            /** Notes */
+            notes: string;
+            route: components["schemas"]["RouteOut"];
         };
         /**
          * LoopEstimate
@@ -1023,6 +1378,48 @@ export interface components {
              */
             trim_silence: boolean;
         };
+        /** ProjectionLineOut */
+        ProjectionLineOut: {
+            /** Cost Usd */
+            cost_usd: number;
+            /** Model */
+            model: string;
+            /** Priority */
+            priority: string;
+            /** Requests */
+            requests: number;
+            /** Share */
+            share: number;
+            /** Task */
+            task: string;
+        };
+        /** ProjectionOut */
+        ProjectionOut: {
+            baseline: components["schemas"]["ScenarioOut"];
+            /** Input Tokens */
+            input_tokens: number;
+            /** Output Tokens */
+            output_tokens: number;
+            /** Requests */
+            requests: number;
+            /** Scenarios */
+            scenarios: components["schemas"]["ScenarioOut"][];
+            /** Tokens */
+            tokens: number;
+        };
+        /** ProviderOut */
+        ProviderOut: {
+            /** Available */
+            available: boolean;
+            /** Configured */
+            configured: boolean;
+            /** Detail */
+            detail: string;
+            /** Models */
+            models: string[];
+            /** Provider */
+            provider: string;
+        };
         /** Readiness */
         Readiness: {
             /** Checks */
@@ -1065,6 +1462,33 @@ export interface components {
             loudness_momentary_lufs?: number[];
             /** Onsets S */
             onsets_s?: number[];
+        };
+        /** RouteOut */
+        RouteOut: {
+            /** Cached */
+            cached: boolean;
+            /** Cost Usd */
+            cost_usd: number;
+            /**
+             * Fallbacks
+             * @description Models tried before, with the reason.
+             */
+            fallbacks: {
+                [key: string]: string;
+            }[];
+            /** Input Tokens */
+            input_tokens: number;
+            /** Latency Ms */
+            latency_ms: number;
+            /**
+             * Model
+             * @description "provider:model" that answered.
+             */
+            model: string;
+            /** Notices */
+            notices: string[];
+            /** Output Tokens */
+            output_tokens: number;
         };
         /**
          * Sample
@@ -1321,6 +1745,19 @@ export interface components {
              */
             updated: number;
         };
+        /** ScenarioOut */
+        ScenarioOut: {
+            /** Cost Usd */
+            cost_usd: number;
+            /** Lines */
+            lines: components["schemas"]["ProjectionLineOut"][];
+            /** Name */
+            name: string;
+            /** Saving Percent */
+            saving_percent: number;
+            /** Saving Usd */
+            saving_usd: number;
+        };
         /**
          * SearchHit
          * @description A sample found by a search, with its score (higher is better).
@@ -1332,6 +1769,56 @@ export interface components {
              * @default 0
              */
             score: number;
+        };
+        /** SearchIn */
+        SearchIn: {
+            /**
+             * Limit
+             * @default 50
+             */
+            limit: number;
+            /**
+             * Priority
+             * @default cost
+             * @enum {string}
+             */
+            priority: "cost" | "speed" | "quality";
+            /**
+             * Run
+             * @description False: only turn the text into a query.
+             * @default true
+             */
+            run: boolean;
+            /**
+             * Text
+             * @description What you are looking for.
+             */
+            text: string;
+        };
+        /** SearchOut */
+        SearchOut: {
+            /** Items */
+            items: components["schemas"]["SearchHit"][];
+            /** Notices */
+            notices: string[];
+            /**
+             * Query
+             * @description The request in the query language (what ran).
+             */
+            query: string;
+            route: components["schemas"]["RouteOut"] | null;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "rules" | "model";
+            /** Text */
+            text: string;
+            /**
+             * Unknown
+             * @description Words the rules did not understand.
+             */
+            unknown: string[];
         };
         /**
          * Silence
@@ -1469,6 +1956,31 @@ export interface components {
             /** Samples */
             samples: number;
         };
+        /** StatusOut */
+        StatusOut: {
+            /** Budget Usd */
+            budget_usd: number | null;
+            /** Cache */
+            cache: string;
+            /**
+             * Configured
+             * @description Whether any model can be called now.
+             */
+            configured: boolean;
+            /** Month Spend Usd */
+            month_spend_usd: number;
+            /** Providers */
+            providers: components["schemas"]["ProviderOut"][];
+            /**
+             * Routes
+             * @description task → priority → chain.
+             */
+            routes: {
+                [key: string]: {
+                    [key: string]: string[];
+                };
+            };
+        };
         /** StemsRequest */
         StemsRequest: {
             /**
@@ -1596,6 +2108,621 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    advise_api_ai_advise_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AdviseIn"];
+            };
+        };
+        responses: {
+            /** @description Server-sent events. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/event-stream": unknown;
+                };
+            };
+            /** @description Bad parameters or query. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description API key missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The monthly AI budget is spent (no free model). */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Every model of the route failed. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No LLM provider is configured or reachable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    costs_api_ai_costs_get: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM. */
+                month?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CostsOut"];
+                };
+            };
+            /** @description Bad parameters or query. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description API key missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    describe_api_ai_describe_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DescribeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DescribeOut"];
+                };
+            };
+            /** @description Bad parameters or query. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description API key missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The monthly AI budget is spent (no free model). */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Every model of the route failed. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No LLM provider is configured or reachable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    describe_batch_api_ai_describe_batch_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DescribeBatchIn"];
+            };
+        };
+        responses: {
+            /** @description Server-sent events. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/event-stream": unknown;
+                };
+            };
+            /** @description Bad parameters or query. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description API key missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The monthly AI budget is spent (no free model). */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Every model of the route failed. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No LLM provider is configured or reachable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    kit_api_ai_kit_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KitIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KitOut"];
+                };
+            };
+            /** @description Bad parameters or query. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description API key missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The monthly AI budget is spent (no free model). */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Every model of the route failed. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No LLM provider is configured or reachable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    projection_api_ai_projection_get: {
+        parameters: {
+            query?: {
+                requests?: number;
+                tokens?: number;
+                input_share?: number;
+                /** @description e.g. classify:cost=35,advice:quality=10 */
+                mix?: string | null;
+                baseline?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectionOut"];
+                };
+            };
+            /** @description Bad parameters or query. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description API key missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    search_api_ai_search_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SearchIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchOut"];
+                };
+            };
+            /** @description Bad parameters or query. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description API key missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The monthly AI budget is spent (no free model). */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Every model of the route failed. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No LLM provider is configured or reachable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    status_api_ai_status_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusOut"];
+                };
+            };
+            /** @description Bad parameters or query. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description API key missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     analyze_upload_api_audio_analyze_post: {
         parameters: {
             query?: {
