@@ -65,10 +65,10 @@ def _chord_loop(bpm: float, bars: int) -> Array:
         tone(57, 2.0, decay=3.0),
         _pad(4.0),
         _808(),
-        # Notes dying away but cut 11-15 dB down without a fade (truncated bass and keys
+        # Notes dying away but cut 13-15 dB down without a fade (truncated bass and keys
         # one-shots): no bar of music, however long.
         tone(40, 1.4, decay=1.2),
-        tone(64, 1.3, decay=1.0),
+        tone(64, 1.3, decay=1.3),
         tone(33, 1.55, decay=1.0),
     ],
     ids=["noise-burst", "decaying-tone", "long-pad", "808", "cut-bass", "cut-keys", "cut-sub"],
