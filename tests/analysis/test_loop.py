@@ -65,8 +65,13 @@ def _chord_loop(bpm: float, bars: int) -> Array:
         tone(57, 2.0, decay=3.0),
         _pad(4.0),
         _808(),
+        # Notes dying away but cut 13-15 dB down without a fade (truncated bass and keys
+        # one-shots): no bar of music, however long.
+        tone(40, 1.4, decay=1.2),
+        tone(64, 1.3, decay=1.3),
+        tone(33, 1.55, decay=1.0),
     ],
-    ids=["noise-burst", "decaying-tone", "long-pad", "808"],
+    ids=["noise-burst", "decaying-tone", "long-pad", "808", "cut-bass", "cut-keys", "cut-sub"],
 )
 def test_one_shots(one_shot: Array) -> None:
     result = run(LoopAnalyzer(), one_shot)
@@ -104,6 +109,15 @@ def test_features_count_re_attacks_and_the_end_level() -> None:
     assert pad.attacks == 0
     assert pad.end_db < -20.0  # released to silence
     assert loop_features(context(_chord_loop(100, 2))).end_db > -10.0  # cut while sounding
+
+
+def test_a_dying_note_decays_monotonically_and_a_chord_loop_does_not() -> None:
+    dying = loop_features(context(tone(40, 1.4, decay=1.2))).monotone_decay_db
+    assert dying is not None
+    assert 12.0 < dying < 17.0  # 1.68 nepers = 14.6 dB, read on 50 ms blocks
+    # Legato chord changes need not rise, but a held loop keeps its level.
+    assert (loop_features(context(_chord_loop(100, 4))).monotone_decay_db or 0.0) < 10.0
+    assert loop_features(context(click_track(120, 2))).monotone_decay_db is None
 
 
 def _analyze_file(path: Path) -> LoopEstimate:

@@ -19,7 +19,7 @@ of the spectrogram, against ~190 ms for Essentia's ``RhythmExtractor2013(method=
    between its 16ths (it is too slow) and snares on its off-beat 8ths lower it; a log-normal
    tempo prior around 120 BPM and a bar-count prior (4 > 2 > 8 > 1 > 16) settle what the audio
    leaves open. The weights are a softmax regression fitted on the development corpus
-   (``benchmarks.corpus --split dev``, FluidR3; six seeds, 1132 loops) plus synthetic click
+   (``benchmarks.corpus --split dev``, FluidR3; eight seeds, 1760 loops) plus synthetic click
    tracks, so the chosen candidate's softmax probability is the reported confidence.
 3. **Check**: the comb autocorrelation of the novelty must peak within 1.5 % of the chosen grid
    tempo (or be too weak there to disagree). If it peaks clearly elsewhere the file is not cut
@@ -88,7 +88,7 @@ _MAX_AUDIO_S = 60.0
 _BAND_EDGES_HZ = (200.0, 2000.0)
 
 # Softmax regression weights over a candidate's features (:func:`_metre_features`), fitted on
-# 1132 loops of the development corpus (six seeds of ``benchmarks.corpus --split dev``) plus 80
+# 1760 loops of the development corpus (eight seeds of ``benchmarks.corpus --split dev``) plus 80
 # synthetic click tracks; refit whenever a feature changes. Onset strengths are relative to the
 # novelty's mean. All bands: on the beat, on the off-beat 8th, on the off-beat 16ths (the beat may
 # be twice as fast), between the 16ths (it surely is faster); log2(bpm / 120) and its square (a
@@ -97,15 +97,15 @@ _BAND_EDGES_HZ = (200.0, 2000.0)
 # four all-band strengths again, times the file's sparseness.
 _W_METRE = np.array(
     [
-        *(0.009, 0.389, -0.669, -1.184, 0.159, -1.718),
-        *(0.05, 0.322, 0.017, 0.083),
-        *(0.04, -0.41, 0.159, -0.079),
-        *(-0.003, 0.31, 0.02, -0.027),
-        *(0.253, -0.864, 0.09, 0.123),
+        *(-0.003, 0.853, -0.553, -2.238, 0.586, -3.26),
+        *(0.125, 0.504, 0.033, 0.216),
+        *(0.075, -0.62, 0.166, -0.016),
+        *(0.012, 0.179, 0.09, -0.066),
+        *(0.79, -1.332, 0.701, 0.48),
     ]
 )
 #: Log-prior of a loop's bar count (16 stands for 16 and more).
-_W_BARS = {1: -0.495, 2: 0.191, 4: 0.543, 8: 0.162, 16: -0.401}
+_W_BARS = {1: -1.058, 2: 0.2, 4: 1.16, 8: 0.726, 16: -1.028}
 #: Extra log-odds against bar counts that are not powers of two (no training data: set by hand,
 #: large enough that only clear audio evidence picks a 3- or 6-bar loop).
 _NOT_POWER_OF_TWO = -2.0
@@ -563,7 +563,7 @@ class TempoAnalyzer(Analyzer):
     """BPM of loops (one-shots have none and cost nothing here)."""
 
     name = "tempo"
-    version = 1
+    version = 2
     level = AnalysisLevel.STANDARD
     after = ("loop",)
 
