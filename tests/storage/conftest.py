@@ -8,12 +8,6 @@ from pathlib import Path
 import pytest
 
 from samplemind.storage.sql import SqlStore
-from tests.contracts.conftest import _postgres_or_skip
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> str:
-    return _postgres_or_skip()
 
 
 @pytest.fixture
