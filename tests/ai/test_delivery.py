@@ -109,6 +109,26 @@ def test_cli_describe_batch_advise_and_kit(
     assert len(list(kit_dir.iterdir())) == 2
 
 
+def test_cli_show_prints_the_stored_description(
+    cli_env: Any, fakes: Fakes, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli_env(("openai",))
+    assert main(["show", "1", "--json"]) == 0
+    assert lines(capsys.readouterr().out)[0]["ai_description"] is None
+    # Model output is untrusted: markup in it is printed as text, never interpreted.
+    fakes.openai.default = structured({**DESCRIPTION, "description": "Dusty [/] kick [bold]x"})
+    assert main(["ai", "describe", "1"]) == 0
+    capsys.readouterr()
+    assert main(["show", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "Dusty [/] kick [bold]x" in out and "gpt-4o" in out
+    assert main(["show", "1", "--json"]) == 0
+    stored = lines(capsys.readouterr().out)[0]["ai_description"]
+    assert stored["description"] == "Dusty [/] kick [bold]x"
+    assert stored["data"]["character"] == ["punchy", "tight", "deep"]
+    assert stored["model"].startswith("openai:gpt-4o")
+
+
 # --- API ----------------------------------------------------------------------------------
 @pytest.fixture
 def api(data_dir: Path, fakes: Fakes) -> Iterator[Any]:

@@ -146,3 +146,23 @@ def test_a_dead_database_is_one_clear_error(
     code, _, err = _run(capfd, "search", "kick")
     assert code == 1 and "is unavailable" in err and "Connection refused" in err
     assert "Traceback" not in err
+
+
+def test_markup_in_names_and_tags_is_printed_as_text(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # Sample packs name files with brackets and tags are free text; rich would read "[red]" or
+    # "[/]" as markup and swallow the text or crash ("closing tag has nothing to close").
+    root = tmp_path / "Pack [bold]"
+    write(root / "Kick [red]Heavy.wav", tone(40, 0.5))
+    (root / "Bad [bold].wav").write_bytes(b"RIFF1234WAVEjunk")
+    code, _, err = _run(capfd, "scan", str(root))
+    assert code == 1 and "Bad [bold].wav" in err
+    kick = str(root / "Kick [red]Heavy.wav")
+    assert _run(capfd, "tag", "add", kick, "[/]dusty")[0] == 0
+    for argv in (("search", ""), ("show", kick), ("fav", kick)):
+        code, out, _ = _run(capfd, *argv)
+        assert code == 0, argv
+        assert "Kick[red]Heavy.wav" in "".join(out.split()), argv  # tables fold long paths
+    code, out, _ = _run(capfd, "show", kick)
+    assert "[/]dusty" in out and "Pack[bold]" in "".join(out.split())

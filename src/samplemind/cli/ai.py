@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -91,9 +92,9 @@ def _footer(route: RouteInfo | None) -> None:
         return
     err = err_console()
     for notice in route.notices:
-        err.print(f"[yellow]note:[/] {notice}")
+        err.print(f"[yellow]note:[/] {escape(notice)}")
     for model, reason in route.attempts:
-        err.print(f"[dim]fell back from {model} ({reason})[/]")
+        err.print(f"[dim]fell back from {model} ({escape(reason)})[/]")
     cost = "cached, $0" if route.cached else f"${route.cost_usd:.6f}"
     err.print(
         f"[dim]{route.model} · {route.input_tokens}+{route.output_tokens} tokens · {cost} · "
@@ -197,8 +198,8 @@ def describe(
             )
             return
         out = out_console()
-        out.print(f"[bold]{outcome.sample.name}[/] (id {outcome.sample.id})")
-        out.print(outcome.description.description)
+        out.print(f"[bold]{escape(outcome.sample.name)}[/] (id {outcome.sample.id})")
+        out.print(escape(outcome.description.description))
         d = outcome.description
         for label, values in (
             ("genres", d.genres),
@@ -208,7 +209,7 @@ def describe(
             ("use cases", d.use_cases),
         ):
             if values:
-                out.print(f"[dim]{label}:[/] {', '.join(values)}")
+                out.print(f"[dim]{label}:[/] {escape(', '.join(values))}")
         _footer(outcome.route)
         return
 
@@ -256,14 +257,16 @@ def describe(
     summary = _run(batch)
     if not json_out:
         for item in summary.failures:
-            err.print(f"[red]failed[/] {item.name} (id {item.sample_id}): {item.error}")
+            err.print(
+                f"[red]failed[/] {escape(item.name)} (id {item.sample_id}): {escape(item.error)}"
+            )
         err.print(
             f"described {summary.described}, skipped {summary.skipped} (already described; "
             f"--force to redo), failed {summary.failed} of {summary.total} · "
             f"${summary.cost_usd:.4f}"
         )
     if summary.stopped:
-        err.print(f"[red]stopped:[/] {summary.stopped}")
+        err.print(f"[red]stopped:[/] {escape(summary.stopped)}")
     if summary.failed:
         raise typer.Exit(1)
 
@@ -303,9 +306,9 @@ def search(
         emit_json(sample_record(h.sample, h.score) for h in result.hits)
         return
     err = err_console()
-    err.print(f"[bold]query:[/] {result.query}  [dim]({result.source})[/]")
+    err.print(f"[bold]query:[/] {escape(result.query)}  [dim]({result.source})[/]")
     for notice in result.notices:
-        err.print(f"[yellow]note:[/] {notice}")
+        err.print(f"[yellow]note:[/] {escape(notice)}")
     if result.route is not None:
         _footer(result.route)
     if not show_only:
@@ -414,26 +417,30 @@ def kit(
         )
         return
     out = out_console()
-    table = Table(show_edge=False, pad_edge=False, header_style="bold", title=built.name)
+    table = Table(show_edge=False, pad_edge=False, header_style="bold", title=escape(built.name))
     for column in ("role", "id", "name", "bpm", "key", "why"):
         table.add_column(column, overflow="fold")
     for item in built.items:
         s = item.sample
         bpm = f"{s.bpm:.0f}" if s.bpm and s.is_loop else ""
-        table.add_row(item.role, str(s.id), s.name, bpm, s.key or "", item.reason)
+        table.add_row(
+            escape(item.role), str(s.id), escape(s.name), bpm, s.key or "", escape(item.reason)
+        )
     out.print(table)
     if built.notes:
-        out.print(built.notes)
+        out.print(escape(built.notes))
     if saved:
         name, outcomes = saved
         err = err_console()
-        err.print(f"saved as collection [bold]{name}[/]")
+        err.print(f"saved as collection [bold]{escape(name)}[/]")
         if export_to is not None:
             ok = sum(1 for o in outcomes if o.ok)
             err.print(f"exported {ok} of {len(outcomes)} to {export_to}")
             for o in outcomes:
                 if not o.ok:
-                    err.print(f"[red]not exported[/] {o.source}: {o.error}")
+                    err.print(
+                        f"[red]not exported[/] {escape(str(o.source))}: {escape(str(o.error))}"
+                    )
     _footer(built.route)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from samplemind.config import Settings
@@ -85,13 +86,14 @@ def samples_table(hits: Iterable[SearchHit], *, score_label: str | None = None) 
         kind = s.sample_type or ("loop" if s.is_loop else "one-shot" if s.is_loop is False else "")
         row = [
             str(s.id),
-            ("★ " if s.favourite else "") + s.name + (" [missing]" if s.missing else ""),
+            # Names and tags are the user's (or a download's): text, never markup.
+            ("★ " if s.favourite else "") + escape(s.name) + (r" \[missing]" if s.missing else ""),
             kind,
             _fmt(s.bpm, ".1f") if s.is_loop else "",
             key,
             _fmt(s.duration_s, ".2f"),
             _fmt(s.loudness_lufs, ".1f"),
-            ", ".join(s.tag_names),
+            escape(", ".join(s.tag_names)),
         ]
         if score_label:
             row.append(f"{hit.score:.3f}")

@@ -6,6 +6,7 @@ from enum import StrEnum
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from samplemind.cli.common import (
@@ -57,7 +58,7 @@ def search(
             total = library.count(text)
         except QuerySyntaxError as exc:
             err = err_console()
-            err.print(f"[red]error:[/] {exc.message}")
+            err.print(f"[red]error:[/] {escape(exc.message)}")
             err.print(exc.pointer(), markup=False, highlight=False)
             raise typer.Exit(2) from None
     _render(hits, json_out, "score" if "like:" in text else None)
@@ -80,7 +81,7 @@ def similar(
     with library_session() as library:
         reference, hits = library.similar(ref, aspect=aspect.value, n=n, query=where)
     if not json_out:
-        err_console().print(f"[dim]like {reference.label} ({aspect.value})[/]")
+        err_console().print(f"[dim]like {escape(reference.label)} ({aspect.value})[/]")
     _render(hits, json_out, "similarity")
 
 
@@ -94,6 +95,7 @@ def show(
         analysis = library.analysis(sample.id)
         collections = library.collections_of(sample.id)
         lineage = library.lineage(sample.id)
+        described = library.ai_description(sample.id)
     record = sample_record(sample)
     record["collections"] = collections
     record["derived_from"] = (
@@ -103,6 +105,7 @@ def show(
         {"id": s.id, "path": s.path, "kind": link.kind.value} for s, link in lineage.derivatives
     ]
     record["analysis"] = analysis.to_record() if analysis else None
+    record["ai_description"] = described.model_dump(mode="json") if described else None
     if json_out:
         emit_json([record])
         return
@@ -135,10 +138,12 @@ def show(
     ):
         value = record.get(key)
         if value is not None:
-            table.add_row(key, str(value))
+            table.add_row(key, escape(str(value)))
     tags = ", ".join(f"{t.name} ({t.source.value})" for t in sample.tags)
-    table.add_row("tags", tags or "-")
-    table.add_row("collections", ", ".join(collections) or "-")
+    table.add_row("tags", escape(tags) or "-")
+    table.add_row("collections", escape(", ".join(collections)) or "-")
+    if described is not None:
+        table.add_row("description", f"{escape(described.description)} [dim]({described.model})[/]")
     if lineage.derivation is not None:
         link = lineage.derivation
         origin = (
@@ -146,10 +151,10 @@ def show(
             if lineage.source is not None
             else str(link.params.get("source_path", "a file outside the library"))
         )
-        table.add_row("derived from", f"{origin} by {link.kind.value}")
+        table.add_row("derived from", escape(f"{origin} by {link.kind.value}"))
     if lineage.derivatives:
         made = [f"{s.id} {s.name} ({link.kind.value})" for s, link in lineage.derivatives]
-        table.add_row("derivatives", "\n".join(made))
+        table.add_row("derivatives", escape("\n".join(made)))
     if analysis is not None:
         table.add_row("analyzers", analysis.analysis_version)
     out_console().print(table)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from samplemind.cli.common import (
@@ -70,7 +71,9 @@ def duplicates(
     table.add_column("similarity", justify="right")
     for number, group in enumerate(groups, start=1):
         for sample, sim in zip(group.samples, group.similarity, strict=True):
-            table.add_row(str(number), group.kind, str(sample.id), sample.path, f"{sim:.3f}")
+            table.add_row(
+                str(number), group.kind, str(sample.id), escape(sample.path), f"{sim:.3f}"
+            )
     out.print(table)
     wasted = sum(s.size_bytes for g in groups if g.kind == "exact" for s in g.samples[1:])
     err_console().print(
@@ -120,9 +123,11 @@ def export(
         )
     else:
         err = err_console()
-        err.print(f"{len(outcomes) - len(failed)} file(s) exported to {to}")
+        err.print(f"{len(outcomes) - len(failed)} file(s) exported to {escape(str(to))}")
         for o in failed:
-            err.print(f"  [red]✗[/] {o.source}: {o.error.message if o.error else ''}")
+            err.print(
+                f"  [red]✗[/] {escape(str(o.source))}: {escape(o.error.message) if o.error else ''}"
+            )
     if failed:
         raise typer.Exit(1)
 
@@ -137,7 +142,7 @@ def write_tags(
     failed = [(s, e) for s, e in results if e is not None]
     err.print(f"{len(results) - len(failed)} file(s) tagged")
     for sample, error in failed:
-        err.print(f"  [red]✗[/] {sample.path}: {error.message if error else ''}")
+        err.print(f"  [red]✗[/] {escape(sample.path)}: {escape(error.message) if error else ''}")
     if failed:
         raise typer.Exit(1)
 

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 
 from samplemind import __version__
 from samplemind.cli import analyze as analyze_cmd
@@ -95,10 +96,10 @@ def main(argv: list[str] | None = None) -> int:
         err.print("[yellow]interrupted[/]")
         return 130
     except ConfigError as exc:
-        err.print(f"[red]error:[/] {exc.message}")
+        err.print(f"[red]error:[/] {escape(exc.message)}")
         return 2
     except SampleMindError as exc:
-        err.print(f"[red]error:[/] {exc.message}")
+        err.print(f"[red]error:[/] {escape(exc.message)}")
         return 1
     return 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from samplemind.cli.common import (
     emit_json,
@@ -32,7 +33,7 @@ def tag_add(
     """Add your tags to a sample (yours always win over filename, AI and model tags)."""
     with library_session() as library:
         sample = library.tag(ref, names)
-    out_console().print(f"{sample.name}: {', '.join(sample.tag_names)}")
+    out_console().print(escape(f"{sample.name}: {', '.join(sample.tag_names)}"))
 
 
 @tag_app.command("rm")
@@ -43,7 +44,7 @@ def tag_rm(
     """Remove tags from a sample."""
     with library_session() as library:
         sample = library.untag(ref, names)
-    out_console().print(f"{sample.name}: {', '.join(sample.tag_names) or '-'}")
+    out_console().print(escape(f"{sample.name}: {', '.join(sample.tag_names) or '-'}"))
 
 
 @tag_app.command("set-type")
@@ -59,7 +60,7 @@ def tag_set_type(
             ref, None if sample_type.lower() == "auto" else sample_type
         )
     source = "yours" if sample.user_sample_type else "model"
-    out_console().print(f"{sample.name}: {sample.sample_type or '-'} ({source})")
+    out_console().print(escape(f"{sample.name}: {sample.sample_type or '-'} ({source})"))
 
 
 def fav(
@@ -69,7 +70,7 @@ def fav(
     """Mark a sample as a favourite (or not, with --remove)."""
     with library_session() as library:
         sample = library.favourite(ref, not remove)
-    out_console().print(f"{'★' if sample.favourite else '☆'} {sample.name}")
+    out_console().print(f"{'★' if sample.favourite else '☆'} {escape(sample.name)}")
 
 
 @collection_app.command("add")
@@ -80,7 +81,7 @@ def collection_add(
     """Add samples to a collection."""
     with library_session() as library:
         added = library.collection_add(name, refs)
-    out_console().print(f"{added} added to {name}")
+    out_console().print(f"{added} added to {escape(name)}")
 
 
 @collection_app.command("rm")
@@ -91,7 +92,7 @@ def collection_rm(
     """Remove samples from a collection."""
     with library_session() as library:
         removed = library.collection_remove(name, refs)
-    out_console().print(f"{removed} removed from {name}")
+    out_console().print(f"{removed} removed from {escape(name)}")
 
 
 @collection_app.command("delete")
@@ -99,7 +100,7 @@ def collection_delete(name: Annotated[str, typer.Argument(help="Collection name.
     """Delete a collection (its samples stay in the library)."""
     with library_session() as library:
         library.collection_delete(name)
-    out_console().print(f"deleted {name}")
+    out_console().print(f"deleted {escape(name)}")
 
 
 @collection_app.command("ls")
@@ -118,7 +119,7 @@ def collection_ls(
             elif not collections:
                 err_console().print("[yellow]no collections yet[/]")
             for c in collections if not json_out else []:
-                out_console().print(f"{c.name}  [dim]{c.size} sample(s)[/]")
+                out_console().print(f"{escape(c.name)}  [dim]{c.size} sample(s)[/]")
             return
         samples = library.collection_samples(name)
     if json_out:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -69,7 +70,7 @@ def _print_summary(summary: ScanSummary, elapsed_s: float) -> None:
     ]
     err.print(", ".join(parts) + f" in {elapsed_s:.1f} s")
     for path, code, message in summary.failures[:50]:
-        err.print(f"  [red]✗[/] {path}: {message} [dim]({code})[/]")
+        err.print(f"  [red]✗[/] {escape(str(path))}: {escape(message)} [dim]({code})[/]")
     if len(summary.failures) > 50:
         err.print(f"  … and {len(summary.failures) - 50} more (see --json)")
 

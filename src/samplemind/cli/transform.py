@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from samplemind.cli.common import emit_json, err_console, library_session, out_console
@@ -67,9 +68,11 @@ def _render(done: Any) -> None:
             else ""
         )
         label = f"[{output.stem}] " if output.stem else ""
-        out.print(f"[green]✓[/] {label}{output.path}{where}{link}", highlight=False)
+        out.print(
+            f"[green]✓[/] {escape(label)}{escape(str(output.path))}{where}{link}", highlight=False
+        )
         if derived.error is not None:
-            err_console().print(f"  [yellow]not analyzed:[/] {derived.error[1]}")
+            err_console().print(f"  [yellow]not analyzed:[/] {escape(derived.error[1])}")
     table = Table(show_header=False, show_edge=False, pad_edge=False, box=None)
     table.add_column(style="bold")
     table.add_column()
@@ -93,7 +96,7 @@ def _run_many(sources: list[str], work: Any, json_out: bool) -> None:
             if json_out:
                 emit_json([{"ok": False, "source": source, "error": exc.to_dict()}])
             else:
-                err_console().print(f"[red]✗[/] {source}: {exc.message}")
+                err_console().print(f"[red]✗[/] {escape(str(source))}: {escape(exc.message)}")
             if len(sources) == 1:
                 raise typer.Exit(1) from None
             continue

@@ -26,6 +26,7 @@ import numpy as np
 import orjson
 
 from samplemind.config import Settings
+from samplemind.domain.ai import AiDescription
 from samplemind.domain.analysis import SAMPLE_TYPES, AnalysisResult
 from samplemind.domain.library import (
     Collection,
@@ -874,6 +875,14 @@ class Library:
         """
         lineage: Lineage = self._transforms().lineage(ref)
         return lineage
+
+    def ai_description(self, ref: int | str) -> AiDescription | None:
+        """The sample's stored AI description (``samplemind ai describe``), if it has one.
+
+        Raises:
+            SampleNotFoundError.
+        """
+        return self.store.ai_description(self.get(ref).id)
 
     # --- the similarity index ---------------------------------------------------------------
     def readiness(self) -> dict[str, str]:
