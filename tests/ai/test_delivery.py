@@ -175,6 +175,7 @@ def test_api_without_an_llm(api: Any) -> None:
     search = client.post("/api/ai/search", json={"text": "punchy kicks"}).json()
     assert search["query"] == "punchy kick" and search["items"]
     assert client.get("/api/samples", params={"q": "kick"}).status_code == 200
+    assert client.get("/api/ai/samples/1/description").json() is None  # no model needed
 
 
 def test_api_status_and_errors_never_carry_keys(api: Any, fakes: Fakes) -> None:
@@ -196,6 +197,14 @@ def test_api_describe_search_and_costs(api: Any, fakes: Fakes) -> None:
     body = client.post("/api/ai/describe", json={"sample_id": 12}).json()
     assert "punchy" in body["tags"] and body["route"]["model"] == "openai:gpt-4o-mini"
     assert {"name": "punchy", "source": "ai", "confidence": None} in body["sample"]["tags"]
+    calls = len(fakes.openai.calls)
+    stored = client.get("/api/ai/samples/12/description").json()
+    assert stored["description"]["character"] == DESCRIPTION["character"]
+    assert stored["model"] == "openai:gpt-4o-mini" and stored["sample_id"] == 12
+    assert client.get("/api/ai/samples/13/description").json() is None
+    missing = client.get("/api/ai/samples/999999/description")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "sample_not_found"
+    assert len(fakes.openai.calls) == calls  # reading a stored description calls no model
     fakes.openai.then(structured({"query": "pad", "explanation": "pads"}))
     found = client.post("/api/ai/search", json={"text": "ethereal textures for a film"}).json()
     assert found["source"] == "model" and found["query"] == "pad"

@@ -363,7 +363,7 @@ class AiService:
 
     def description(self, ref: int | str) -> AiDescription | None:
         """The stored AI description of a sample."""
-        return self.library.store.ai_description(self.library.get(ref).id)
+        return self.library.ai_description(ref)
 
     async def describe_many(
         self,

@@ -129,6 +129,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ai/samples/{sample_id}/description": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stored Description
+         * @description The sample's stored AI description (null when it has none); reading it calls no model.
+         */
+        get: operations["stored_description_api_ai_samples__sample_id__description_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/ai/search": {
         parameters: {
             query?: never;
@@ -2001,6 +2021,22 @@ export interface components {
              */
             overwrite: boolean;
         };
+        /** StoredDescriptionOut */
+        StoredDescriptionOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            description: components["schemas"]["DescriptionOut"];
+            /**
+             * Model
+             * @description "provider:model" that wrote it.
+             */
+            model: string;
+            /** Sample Id */
+            sample_id: number;
+        };
         /**
          * Tag
          * @description A tag on a sample. Names are lower-case, trimmed, 1..64 characters.
@@ -2540,6 +2576,64 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProjectionOut"];
+                };
+            };
+            /** @description Bad parameters or query. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description API key missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stored_description_api_ai_samples__sample_id__description_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sample_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoredDescriptionOut"] | null;
                 };
             };
             /** @description Bad parameters or query. */

@@ -10,6 +10,7 @@ never part of a body: ``status`` says whether a provider is configured, not with
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any, Literal
 
 import orjson
@@ -94,6 +95,13 @@ class DescribeOut(BaseModel):
     description: DescriptionOut
     tags: list[str] = Field(description="Tags stored with source `ai`.")
     route: RouteOut
+
+
+class StoredDescriptionOut(BaseModel):
+    sample_id: int
+    description: DescriptionOut
+    model: str = Field(description='"provider:model" that wrote it.')
+    created_at: datetime
 
 
 class DescribeBatchIn(_Body):
@@ -225,6 +233,23 @@ async def describe(state: State, body: DescribeIn) -> DescribeOut:
         description=DescriptionOut.model_validate(outcome.description.model_dump()),
         tags=list(outcome.tags),
         route=_route(outcome.route),
+    )
+
+
+@router.get("/samples/{sample_id}/description")
+def stored_description(
+    state: State, _client: Client, sample_id: int
+) -> StoredDescriptionOut | None:
+    """The sample's stored AI description (null when it has none); reading it calls no model."""
+    stored = state.ai.description(sample_id)
+    if stored is None:
+        return None
+    fields = {**stored.data, "description": stored.description}
+    return StoredDescriptionOut(
+        sample_id=stored.sample_id,
+        description=DescriptionOut.model_validate(fields),
+        model=stored.model,
+        created_at=stored.created_at,
     )
 
 
