@@ -3,9 +3,12 @@
  * (src/api/schema.d.ts — never edited by hand; `make client` regenerates it).
  */
 import createClient from "openapi-fetch";
+import type { Readable } from "openapi-typescript-helpers";
 import type { components, paths } from "./schema";
 
-export type Schemas = components["schemas"];
+/** The schemas as openapi-fetch hands them back: its `Readable<>` turns tuples such as a sample
+ * type's `top: [label, probability][]` into plain arrays, so the views use the same view. */
+export type Schemas = { [K in keyof components["schemas"]]: Readable<components["schemas"][K]> };
 export type Sample = Schemas["Sample"];
 export type SearchHit = Schemas["SearchHit"];
 export type SamplePage = Schemas["SamplePage"];

@@ -128,6 +128,23 @@ function Row({ label, value, source, confidence }: { label: string; value: React
   );
 }
 
+type TypeEstimate = NonNullable<AnalysisResult["sample_type"]>;
+
+/** The sample's type: the user's correction when there is one (it always wins), else the model's
+ * label with its confidence; then the model's top three. */
+export function TypeRows({ sample, model }: { sample: Sample; model: TypeEstimate | null }) {
+  const corrected = sample.sample_type != null && sample.sample_type !== model?.label;
+  const value = sample.sample_type ?? model?.label ?? <span className="muted">not classified</span>;
+  return (
+    <>
+      <Row label="Type" value={value} source={corrected ? "user" : model ? "model" : null} confidence={corrected ? null : model?.confidence} />
+      {model && model.top.length > 1 && (
+        <Row label="Model's top 3" value={model.top.map(([label, p]) => `${label} ${percent(Number(p))}`).join(" · ")} />
+      )}
+    </>
+  );
+}
+
 function AnalysisPanel({ sample, analysis }: { sample: Sample; analysis: AnalysisResult | null }) {
   if (!analysis) {
     return (
@@ -155,7 +172,7 @@ function AnalysisPanel({ sample, analysis }: { sample: Sample; analysis: Analysi
           </tr>
         </thead>
         <tbody>
-          <Row label="Type" value={a.sample_type ?? sample.sample_type ?? <span className="muted">not classified</span>} />
+          <TypeRows sample={sample} model={a.sample_type ?? null} />
           {a.loop && <Row label="Loop / one-shot" value={a.loop.is_loop ? `loop${a.loop.bars ? `, ${a.loop.bars} bars` : ""}` : "one-shot"} source="audio" confidence={a.loop.confidence} />}
           {a.tempo && <Row label="BPM" value={formatBpm(a.tempo.bpm)} source={a.tempo.source} confidence={a.tempo.confidence} />}
           {a.key && (

@@ -1,4 +1,4 @@
-import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
+import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { useState } from "react";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -10,6 +10,7 @@ import { CamelotWheel } from "../CamelotWheel";
 import { HelpOverlay } from "../HelpOverlay";
 import { SampleTable } from "../SampleTable";
 import { SearchBox } from "../SearchBox";
+import { TypeRows } from "../../views/SampleView";
 
 function sample(id: number, extra: Partial<Sample> = {}): Sample {
   return {
@@ -164,5 +165,33 @@ describe("HelpOverlay", () => {
     expect(dialog).toHaveTextContent("Preview the selected sample");
     fireEvent.keyDown(dialog, { key: "Escape" });
     expect(screen.queryByRole("dialog")).toBeNull();
+  });
+});
+
+describe("TypeRows", () => {
+  const model = { label: "kick", confidence: 0.91, top: [["kick", 0.91], ["tom", 0.06], ["snare", 0.02]] as [string, number][] };
+  const table = (ui: React.ReactNode) => render(<table><tbody>{ui}</tbody></table>);
+
+  it("shows the model's label, confidence and top three", () => {
+    table(<TypeRows sample={sample(1, { sample_type: "kick" })} model={model} />);
+    const row = screen.getByRole("row", { name: /^Type/ });
+    expect(within(row).getByText("kick")).toBeTruthy();
+    expect(within(row).getByText("model")).toBeTruthy();
+    expect(within(row).getByText("91 %")).toBeTruthy();
+    expect(screen.getByText("kick 91 % · tom 6 % · snare 2 %")).toBeTruthy();
+  });
+
+  it("lets the user's correction win, without the model's confidence", () => {
+    table(<TypeRows sample={sample(1, { sample_type: "tom" })} model={model} />);
+    const row = screen.getByRole("row", { name: /^Type/ });
+    expect(within(row).getByText("tom")).toBeTruthy();
+    expect(within(row).getByText("user")).toBeTruthy();
+    expect(within(row).queryByText("91 %")).toBeNull();
+  });
+
+  it("says when nothing classified the sound", () => {
+    table(<TypeRows sample={sample(1, { sample_type: null })} model={null} />);
+    expect(screen.getByText("not classified")).toBeTruthy();
+    expect(screen.queryByText(/top 3/)).toBeNull();
   });
 });
