@@ -4,13 +4,14 @@ structured-output retries: the real SDKs against the fake servers."""
 from __future__ import annotations
 
 import socket
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from pydantic import BaseModel
 
 from samplemind.ai.catalogue import ModelSpec
-from samplemind.ai.ledger import Pricing
+from samplemind.ai.ledger import STANDARD_HOURS, Pricing
 from samplemind.ai.router import CircuitBreaker, Priority, Task, plan
 from samplemind.config import DEFAULT_AI_MODELS, Settings
 from samplemind.errors import AiNotConfiguredError, AiProviderError, ConfigError
@@ -26,12 +27,25 @@ def refs(chain: list[ModelSpec]) -> list[str]:
 
 # --- planning (pure) -----------------------------------------------------------------------
 def test_cost_priority_puts_free_local_first_then_the_cheapest() -> None:
-    chain = refs(plan(Task.CLASSIFY, Priority.COST, EVERY, Pricing(Settings())))
+    standard = Pricing(Settings()).at(STANDARD_HOURS)
+    chain = refs(plan(Task.CLASSIFY, Priority.COST, EVERY, standard))
     assert chain[0] == "ollama:llama3.3"
     assert chain[1] == "openai:gpt-4o-mini"  # $0.15/$0.60 per M tokens: the cheapest hosted
     assert chain.index("openai:gpt-4o-mini") < chain.index("openai:gpt-4o")
     assert chain[-1] in ("anthropic:claude-sonnet-4-5", "gemini-2.5-pro", "google:gemini-2.5-pro")
     assert sorted(chain) == sorted(m.ref for m in EVERY)  # every model stays, as a fallback
+
+
+def test_prices_follow_the_clock_of_a_long_running_process() -> None:
+    # DeepSeek halves its prices 16:30-00:30 UTC: then it is the cheapest hosted model.
+    clock = [datetime(2026, 12, 2, 12, 0, tzinfo=UTC)]
+    pricing = Pricing(Settings(), now=lambda: clock[0])
+    deepseek = ModelSpec.of("deepseek:deepseek-chat")
+    day = pricing.cost(deepseek, 1_000_000, 1_000_000)[0]
+    assert refs(plan(Task.CLASSIFY, Priority.COST, EVERY, pricing))[1] == "openai:gpt-4o-mini"
+    clock[0] = datetime(2026, 12, 2, 18, 0, tzinfo=UTC)
+    assert pricing.cost(deepseek, 1_000_000, 1_000_000)[0] == pytest.approx(day / 2)
+    assert refs(plan(Task.CLASSIFY, Priority.COST, EVERY, pricing))[1] == "deepseek:deepseek-chat"
 
 
 def test_speed_priority_is_local_first_then_the_fastest() -> None:

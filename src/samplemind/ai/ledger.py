@@ -37,7 +37,7 @@ from samplemind.config import Settings
 from samplemind.domain.ai import AiCall, AiCostLine, PricedBy
 from samplemind.storage.base import SampleStore
 
-__all__ = ["SPEND_REFRESH_S", "CostLedger", "Pricing", "month_bounds"]
+__all__ = ["SPEND_REFRESH_S", "STANDARD_HOURS", "CostLedger", "Pricing", "month_bounds"]
 
 log = logging.getLogger(__name__)
 
@@ -59,26 +59,53 @@ _GENAI_PROVIDER = {
 }
 
 
-@lru_cache(maxsize=256)
-def _genai_unit_prices(provider: str, model: str) -> tuple[float, float] | None:
-    """USD per million (input, output) tokens from genai-prices, or None if it does not know."""
+@lru_cache(maxsize=1024)
+def _genai_unit_prices(provider: str, model: str, slot: datetime) -> tuple[float, float] | None:
+    """USD per million (input, output) tokens from genai-prices at ``slot``, or None if it does
+    not know the model. Some prices depend on the time of day (DeepSeek's off-peak hours), so
+    they are looked up per half-hour slot, the granularity of such schedules."""
     from genai_prices import Usage, calc_price
 
     try:
         million = 1_000_000
         # Priced one side at a time, well under any tier boundary (tiers start at 128k-200k).
-        inp = calc_price(Usage(input_tokens=100_000), model, provider_id=provider)
-        out = calc_price(Usage(output_tokens=100_000), model, provider_id=provider)
+        inp = calc_price(
+            Usage(input_tokens=100_000), model, provider_id=provider, genai_request_timestamp=slot
+        )
+        out = calc_price(
+            Usage(output_tokens=100_000), model, provider_id=provider, genai_request_timestamp=slot
+        )
     except LookupError:
         return None
     return float(inp.total_price) * million / 100_000, float(out.total_price) * million / 100_000
 
 
-class Pricing:
-    """Prices of calls: genai-prices, then the ``ai_prices`` setting; local models are free."""
+def _slot(moment: datetime) -> datetime:
+    """``moment`` in UTC, rounded down to its half hour."""
+    utc = moment.astimezone(UTC)
+    return utc.replace(minute=utc.minute - utc.minute % 30, second=0, microsecond=0)
 
-    def __init__(self, settings: Settings) -> None:
+
+#: When projections are priced: a standard-hours moment (no provider's off-peak discount).
+STANDARD_HOURS = datetime(2026, 1, 7, 12, 0, tzinfo=UTC)
+
+
+class Pricing:
+    """Prices of calls: genai-prices, then the ``ai_prices`` setting; local models are free.
+
+    Prices are those in force at ``now()`` (a call is billed at the price of its time of day);
+    :meth:`at` gives a pricing fixed at one moment (projections, tests).
+    """
+
+    def __init__(
+        self, settings: Settings, *, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
         self.settings = settings
+        self.now = now
+
+    def at(self, moment: datetime) -> Pricing:
+        """The same prices, as they are at ``moment``."""
+        return Pricing(self.settings, now=lambda: moment)
 
     def unit_prices(self, spec: ModelSpec) -> tuple[float, float, PricedBy]:
         """USD per million (input, output) tokens and where the figure comes from."""
@@ -88,7 +115,7 @@ class Pricing:
                 return configured[0], configured[1], "settings"
             return 0.0, 0.0, "free"
         provider = _GENAI_PROVIDER.get(spec.provider)
-        known = _genai_unit_prices(provider, spec.name) if provider else None
+        known = _genai_unit_prices(provider, spec.name, _slot(self.now())) if provider else None
         if known is not None:
             return known[0], known[1], "genai-prices"
         if configured is not None:
@@ -105,7 +132,7 @@ class Pricing:
         if (
             provider is not None
             and input_tokens >= _LINEAR_BELOW_TOKENS
-            and _genai_unit_prices(provider, spec.name) is not None
+            and _genai_unit_prices(provider, spec.name, _slot(self.now())) is not None
         ):
             from genai_prices import Usage, calc_price
 
@@ -114,6 +141,7 @@ class Pricing:
                 Usage(input_tokens=input_tokens, output_tokens=output_tokens),
                 spec.name,
                 provider_id=provider,
+                genai_request_timestamp=self.now(),
             )
             return float(price.total_price), "genai-prices"
         inp, out, source = self.unit_prices(spec)

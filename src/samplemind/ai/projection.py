@@ -8,7 +8,7 @@ first model of the router's chain for it, over a set of available models; prices
 
 Example:
     >>> from samplemind.config import Settings
-    >>> from samplemind.ai.ledger import Pricing
+    >>> from samplemind.ai.ledger import STANDARD_HOURS, Pricing
     >>> report = project(Pricing(Settings()), requests=100_000, tokens=500)
     >>> report.baseline.model
     'openai:gpt-4o'
@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from samplemind.ai.catalogue import PROVIDERS, ModelSpec
-from samplemind.ai.ledger import Pricing
+from samplemind.ai.ledger import STANDARD_HOURS, Pricing
 from samplemind.ai.router import Priority, Task, plan
 from samplemind.config import DEFAULT_AI_MODELS
 from samplemind.errors import ConfigError
@@ -142,7 +142,11 @@ def project(
 ) -> Projection:
     """The month's cost on ``baseline`` for everything, and with the router over: the models
     configured here (if given), every hosted provider's defaults, and those plus local Ollama.
+
+    Priced at standard hours (:data:`~samplemind.ai.ledger.STANDARD_HOURS`), so a projection
+    does not change with the time of day it is made at (off-peak discounts are left out).
     """
+    pricing = pricing.at(STANDARD_HOURS)
     if requests < 0 or tokens <= 0 or not 0 <= input_share <= 1:
         raise ConfigError("requests must be ≥ 0, tokens > 0 and input_share within 0..1")
     mix = dict(mix or DEFAULT_MIX)
