@@ -26,7 +26,8 @@ export function SampleView({ id }: { id: number }) {
   if (detail.isPending) return <section className="view"><Loading label="Loading the sample…" /></section>;
   if (detail.isError) return <section className="view"><ErrorState error={detail.error} onRetry={() => void detail.refetch()} /></section>;
   const { sample, analysis, collections } = detail.data;
-  return <SampleDetail key={sample.id} sample={sample} analysis={analysis ?? null} collections={collections} />;
+  // openapi-fetch widens the sample type's (class, probability) tuples to arrays
+  return <SampleDetail key={sample.id} sample={sample} analysis={(analysis ?? null) as AnalysisResult | null} collections={collections} />;
 }
 
 function SampleDetail({ sample, analysis, collections }: { sample: Sample; analysis: AnalysisResult | null; collections: string[] }) {
@@ -155,7 +156,12 @@ function AnalysisPanel({ sample, analysis }: { sample: Sample; analysis: Analysi
           </tr>
         </thead>
         <tbody>
-          <Row label="Type" value={a.sample_type ?? sample.sample_type ?? <span className="muted">not classified</span>} />
+          <Row
+            label="Type"
+            value={sample.sample_type ?? a.sample_type?.label ?? <span className="muted">not classified</span>}
+            source={sample.user_sample_type ? "user" : a.sample_type ? "model" : undefined}
+            confidence={sample.user_sample_type ? undefined : a.sample_type?.confidence}
+          />
           {a.loop && <Row label="Loop / one-shot" value={a.loop.is_loop ? `loop${a.loop.bars ? `, ${a.loop.bars} bars` : ""}` : "one-shot"} source="audio" confidence={a.loop.confidence} />}
           {a.tempo && <Row label="BPM" value={formatBpm(a.tempo.bpm)} source={a.tempo.source} confidence={a.tempo.confidence} />}
           {a.key && (
