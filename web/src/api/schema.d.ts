@@ -87,6 +87,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ai/descriptions/{sample_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stored Description
+         * @description A sample's stored AI description (no model is called).
+         */
+        get: operations["stored_description_api_ai_descriptions__sample_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/ai/kit": {
         parameters: {
             query?: never;
@@ -103,6 +123,28 @@ export interface paths {
          *     `samplemind export 'collection:"NAME"' --to DIR`).
          */
         post: operations["kit_api_ai_kit_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/kit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Kit
+         * @description A kit's samples as a zip, exported with the library's export (`samplemind export`'s
+         *     naming pattern and safety); a file that could not be exported is listed in
+         *     `NOT EXPORTED.txt` inside the zip. No collection is made (`POST /api/collections` does).
+         */
+        get: operations["export_kit_api_ai_kit_export_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -843,6 +885,11 @@ export interface components {
         };
         /** CostsOut */
         CostsOut: {
+            /**
+             * Budget Reached
+             * @description This month's spend reached the budget.
+             */
+            budget_reached: boolean;
             /** Budget Usd */
             budget_usd: number | null;
             /** Lines */
@@ -1038,6 +1085,26 @@ export interface components {
              * @description Query errors: offset of the bad token.
              */
             position?: number | null;
+        };
+        /** FeatureOut */
+        FeatureOut: {
+            /**
+             * Available
+             * @description The feature can answer now.
+             */
+            available: boolean;
+            /**
+             * Models
+             * @description Its chain at its default priority, after the budget and the circuit breaker (empty for search without a model: the rules answer).
+             */
+            models: string[];
+            /** Notices */
+            notices: string[];
+            /**
+             * Reason
+             * @description Why no model can answer, when none can.
+             */
+            reason: string | null;
         };
         /** FolderOut */
         FolderOut: {
@@ -1958,6 +2025,8 @@ export interface components {
         };
         /** StatusOut */
         StatusOut: {
+            /** Budget Reached */
+            budget_reached: boolean;
             /** Budget Usd */
             budget_usd: number | null;
             /** Cache */
@@ -1967,6 +2036,13 @@ export interface components {
              * @description Whether any model can be called now.
              */
             configured: boolean;
+            /**
+             * Features
+             * @description search, describe, advise, kit, costs: what each can do now.
+             */
+            features: {
+                [key: string]: components["schemas"]["FeatureOut"];
+            };
             /** Month Spend Usd */
             month_spend_usd: number;
             /** Providers */
@@ -2000,6 +2076,22 @@ export interface components {
              * @default false
              */
             overwrite: boolean;
+        };
+        /** StoredDescriptionOut */
+        StoredDescriptionOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            description: components["schemas"]["DescriptionOut"];
+            /**
+             * Model
+             * @description "provider:model" that wrote it.
+             */
+            model: string;
+            /** Sample Id */
+            sample_id: number;
         };
         /**
          * Tag
@@ -2430,6 +2522,73 @@ export interface operations {
             };
         };
     };
+    stored_description_api_ai_descriptions__sample_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sample_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoredDescriptionOut"];
+                };
+            };
+            /** @description Bad parameters or query. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description API key missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such sample, or not described. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     kit_api_ai_kit_post: {
         parameters: {
             query?: never;
@@ -2508,6 +2667,76 @@ export interface operations {
             };
             /** @description No LLM provider is configured or reachable. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_kit_api_ai_kit_export_get: {
+        parameters: {
+            query: {
+                sample_id: number[];
+                name?: string;
+                /** @description e.g. {type}_{bpm}_{key}_{name} */
+                pattern?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The kit's files, zipped. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": unknown;
+                };
+            };
+            /** @description Bad parameters or query. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description API key missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An unknown sample id (nothing exported). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
