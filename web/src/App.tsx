@@ -84,7 +84,9 @@ export function App() {
           ))}
           {aiEnabled && (
             <li>
-              <Link href="/ai" className={active("/ai") ? "active" : undefined}>AI</Link>
+              <Link href="/ai" className={active("/ai") ? "active" : undefined} aria-current={active("/ai") ? "page" : undefined}>
+                AI
+              </Link>
             </li>
           )}
         </ul>
@@ -103,7 +105,7 @@ export function App() {
             <Route path="/stats" component={StatsView} />
             <Route path="/scan" component={ScanView} />
             <Route path="/upload" component={UploadView} />
-            <Route path="/ai">{aiEnabled ? <AiPanel /> : <NotFound what="The AI panel is not configured on this server." />}</Route>
+            <Route path="/ai/:tab?">{(params) => (aiEnabled ? <AiPanel tab={params.tab} /> : health.isPending ? <Loading /> : <NotFound what="The AI panel is not configured on this server." />)}</Route>
             <Route>
               <NotFound what="There is no page here." />
             </Route>

@@ -9,6 +9,7 @@ import { formatBpm, formatBytes, formatDuration, formatNumber, percent } from ".
 import { camelot } from "../lib/music";
 import { usePlayer } from "../store/player";
 import { useUi } from "../store/ui";
+import { useAiStatus } from "./ai/hooks";
 
 /** `centroid_hz` → "centroid (Hz)", `attack_s` → "attack (s)". */
 function measureName(key: string): string {
@@ -84,6 +85,7 @@ function SampleDetail({ sample, analysis, collections }: { sample: Sample; analy
           <a className="button" href={audioUrl(sample.id)} download={sample.name}>
             Export file
           </a>
+          <DescribeLink id={sample.id} />
           <span
             className="drag-handle button"
             draggable
@@ -358,5 +360,16 @@ function SimilarPanel({ sample }: { sample: Sample }) {
         </ol>
       )}
     </section>
+  );
+}
+
+/** To the AI panel's Describe, only when a model can describe now. */
+function DescribeLink({ id }: { id: number }) {
+  const status = useAiStatus();
+  if (!status.data?.features.describe?.available) return null;
+  return (
+    <Link className="button" href={`/ai/describe?sample=${id}`}>
+      Describe with AI
+    </Link>
   );
 }
