@@ -4,6 +4,7 @@ budget, stored descriptions, and a kit exported as a zip with the library's expo
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -120,3 +121,37 @@ def test_kit_export_is_a_zip_named_by_the_library_export(api: Any) -> None:
     assert unknown.status_code == 404
     assert unknown.json()["error"]["code"] == "sample_not_found"
     assert client.get("/api/ai/kit/export").status_code == 422
+
+
+def test_the_e2e_fake_model_drives_every_feature(
+    api: Any, fakes: Fakes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The script the web app's end-to-end suite serves (tests/ai/serve_fake.py) answers each
+    feature the way the real SDKs expect, so the browser suite fails only on the panel."""
+    from tests.ai.serve_fake import ADVICE, answer
+
+    monkeypatch.setenv("SAMPLEMIND_FAKE_DELAY_S", "0")
+    fakes.openai.default = answer
+    client = api()
+    found = client.post("/api/ai/search", json={"text": "ethereal textures for a film"}).json()
+    assert found["source"] == "model" and found["query"] == "pad" and found["items"]
+    rules = client.post("/api/ai/search", json={"text": "dark 808 in F minor around 140"}).json()
+    assert rules["source"] == "rules" and "key:Fm" in rules["query"]
+    kick = ids(client, "Kick_Punchy_01")[0]
+    described = client.post("/api/ai/describe", json={"sample_id": kick}).json()
+    assert "punchy" in described["tags"]
+    with client.stream("POST", "/api/ai/advise", json={"sample_ids": [kick]}) as response:
+        body = response.read().decode()
+    assert body.count("event: token") > 10 and json_end(body)["text"] == ADVICE
+    kit = client.post("/api/ai/kit", json={"brief": "lo-fi hip hop kit, dusty"}).json()
+    assert [i["role"] for i in kit["items"]] == ["kick", "snare", "closed hihat", "bass"]
+    assert all(i["reason"] for i in kit["items"])
+    tasks = {line["task"] for line in client.get("/api/ai/costs").json()["lines"]}
+    assert tasks == {"nl_search", "describe", "advise", "kit"}
+
+
+def json_end(body: str) -> dict[str, Any]:
+    block = body.strip().split("\n\n")[-1]
+    assert block.startswith("event: end")
+    data: dict[str, Any] = json.loads(block.split("data: ", 1)[1])
+    return data
