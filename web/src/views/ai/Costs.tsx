@@ -2,6 +2,7 @@
  *  monthly budget (and whether it is reached), and the projection of a month's workload. */
 import { useId, useState } from "react";
 import { Empty, ErrorState, Loading } from "../../components/States";
+import { plural } from "../../lib/format";
 import { useCosts, useProjection, type CostsOut } from "./hooks";
 import { usd } from "./parts";
 
@@ -32,7 +33,7 @@ function SpendBars({ title, rows }: { title: string; rows: ReturnType<typeof spe
       <h3>{title}</h3>
       <div className="hbars" role="list" aria-label={`Spend by ${title.toLowerCase()}`}>
         {rows.map((r) => (
-          <div key={r.name} className="hbar ai-hbar" role="listitem" aria-label={`${r.name}: ${usd(r.cost)}, ${r.calls} calls`}>
+          <div key={r.name} className="hbar ai-hbar" role="listitem" aria-label={`${r.name}: ${usd(r.cost)}, ${plural(r.calls, "call")}`}>
             <span className="hbar-label" title={r.name}>
               {r.name}
             </span>
@@ -40,7 +41,7 @@ function SpendBars({ title, rows }: { title: string; rows: ReturnType<typeof spe
               <span className="hbar-fill" style={{ width: `${max > 0 ? (r.cost / max) * 100 : 0}%`, background: "#9d8cff" }} />
             </span>
             <span className="hbar-value num">{usd(r.cost)}</span>
-            <span className="muted small num">{r.calls} calls</span>
+            <span className="muted small num">{plural(r.calls, "call")}</span>
           </div>
         ))}
       </div>
@@ -62,7 +63,7 @@ function Budget({ costs }: { costs: CostsOut }) {
       {costs.budget_reached ? (
         <span className="badge warn">budget reached: free local models only</span>
       ) : (
-        <span className="badge">{Math.round(share * 100)} % used</span>
+        <span className="badge">{share > 0 && share < 0.01 ? "under 1 %" : `${Math.round(share * 100)} %`} used</span>
       )}
     </div>
   );

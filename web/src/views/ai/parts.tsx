@@ -61,7 +61,9 @@ export function PlayButton({ sample }: { sample: Sample }) {
 }
 
 export function sampleFacts(s: Sample): string {
-  const parts = [s.sample_type ?? (s.is_loop ? "loop" : "one-shot")];
+  // "unknown" is the classifier below its threshold: say what is known instead
+  const type = s.sample_type && s.sample_type !== "unknown" ? s.sample_type : null;
+  const parts = [type ?? (s.is_loop ? "loop" : "one-shot")];
   if (s.is_loop && s.bpm) parts.push(`${formatBpm(s.bpm)} BPM`);
   if (s.key) parts.push(s.camelot ? `${s.key} (${s.camelot})` : s.key);
   return parts.join(" · ");
