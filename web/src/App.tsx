@@ -56,6 +56,8 @@ export function App() {
         player.toggle();
       } else if (event.key === "l" || event.key === "L") {
         player.setLoop(!player.loop);
+      } else if (event.altKey && event.key === "7" && aiEnabled) {
+        navigate("/ai");
       } else if (event.altKey && NAV.some((n) => n.key === event.key)) {
         navigate(NAV.find((n) => n.key === event.key)?.href ?? "/");
       } else return;
@@ -63,7 +65,7 @@ export function App() {
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [location, navigate, setHelpOpen]);
+  }, [location, navigate, setHelpOpen, aiEnabled]);
 
   const active = (href: string) => (href === "/" ? location === "/" : location.startsWith(href));
   return (
