@@ -135,6 +135,7 @@ class Reply:
     input_tokens: int = 20
     output_tokens: int = 10
     chunk_chars: int = 4  # streamed text comes in pieces of this size
+    chunk_delay_s: float = 0.0  # a pause before each streamed event (a model writing)
     error_message: str = "fake server error"
 
 
@@ -252,7 +253,7 @@ class FakeLLM:
                     "gemini": fake._gemini,
                 }[fake.protocol]
                 if seen.stream:
-                    self._sse(render(seen, reply, stream=True))
+                    self._sse(render(seen, reply, stream=True), delay_s=reply.chunk_delay_s)
                 else:
                     self._json(200, next(iter(render(seen, reply, stream=False))))
 
@@ -290,13 +291,15 @@ class FakeLLM:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def _sse(self, events: Iterator[Any]) -> None:
+            def _sse(self, events: Iterator[Any], *, delay_s: float = 0.0) -> None:
                 self.send_response(200)
                 self.send_header("content-type", "text/event-stream")
                 self.send_header("cache-control", "no-cache")
                 self.send_header("connection", "close")
                 self.end_headers()
                 for event in events:
+                    if delay_s:
+                        time.sleep(delay_s)
                     if isinstance(event, tuple):  # (event name, data)
                         name, data = event
                         chunk = f"event: {name}\ndata: {json.dumps(data)}\n\n"

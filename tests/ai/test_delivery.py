@@ -175,7 +175,7 @@ def test_api_without_an_llm(api: Any) -> None:
     search = client.post("/api/ai/search", json={"text": "punchy kicks"}).json()
     assert search["query"] == "punchy kick" and search["items"]
     assert client.get("/api/samples", params={"q": "kick"}).status_code == 200
-    assert client.get("/api/ai/samples/1/description").json() is None  # no model needed
+    assert client.get("/api/ai/descriptions/1").status_code == 404  # none, and no model needed
 
 
 def test_api_status_and_errors_never_carry_keys(api: Any, fakes: Fakes) -> None:
@@ -198,11 +198,12 @@ def test_api_describe_search_and_costs(api: Any, fakes: Fakes) -> None:
     assert "punchy" in body["tags"] and body["route"]["model"] == "openai:gpt-4o-mini"
     assert {"name": "punchy", "source": "ai", "confidence": None} in body["sample"]["tags"]
     calls = len(fakes.openai.calls)
-    stored = client.get("/api/ai/samples/12/description").json()
+    stored = client.get("/api/ai/descriptions/12").json()
     assert stored["description"]["character"] == DESCRIPTION["character"]
     assert stored["model"] == "openai:gpt-4o-mini" and stored["sample_id"] == 12
-    assert client.get("/api/ai/samples/13/description").json() is None
-    missing = client.get("/api/ai/samples/999999/description")
+    undescribed = client.get("/api/ai/descriptions/13")
+    assert undescribed.status_code == 404 and "no AI description" in undescribed.text
+    missing = client.get("/api/ai/descriptions/999999")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "sample_not_found"
     assert len(fakes.openai.calls) == calls  # reading a stored description calls no model
     fakes.openai.then(structured({"query": "pad", "explanation": "pads"}))

@@ -327,7 +327,7 @@ def test_health_ready_and_metrics(client: TestClient) -> None:
     assert client.get("/health").json() == {
         "status": "ok",
         "version": samplemind.__version__,
-        "capabilities": [],  # nothing optional is configured
+        "capabilities": ["ai"],  # the AI panel (its features: GET /api/ai/status)
     }
     assert client.get("/ready").json() == {
         "status": "ready",

@@ -53,6 +53,42 @@ export function samplemindCommand() {
   throw new Error("no samplemind command: run `make setup` first, or set SAMPLEMIND=/path/to/samplemind");
 }
 
+/**
+ * The fake OpenAI server of tests/ai (protocol-faithful: the real SDK talks to it over HTTP on
+ * 127.0.0.1; scripted answers for every AI feature): `env` points `samplemind serve` at it.
+ */
+export async function startFakeLlm() {
+  const python = join(dirname(samplemindCommand()), "python");
+  const child = spawn(python, ["-m", "tests.ai.serve_fake"], { cwd: REPO, stdio: ["pipe", "pipe", "pipe"] });
+  let err = "";
+  child.stderr.on("data", (chunk) => (err = (err + chunk).slice(-5_000)));
+  const port = await new Promise((ok, fail) => {
+    let out = "";
+    const timer = setTimeout(() => fail(new Error(`the fake LLM server did not start:\n${err}`)), 30_000);
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+      if (out.includes("\n")) {
+        clearTimeout(timer);
+        ok(Number(out.split("\n")[0]));
+      }
+    });
+    child.once("exit", (code) => fail(new Error(`the fake LLM server exited (${code}):\n${err}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    env: {
+      SAMPLEMIND_OPENAI_API_KEY: "sk-e2e-fake",
+      SAMPLEMIND_AI_BASE_URLS: JSON.stringify({ openai: `http://127.0.0.1:${port}/v1` }),
+      SAMPLEMIND_OLLAMA_URL: "",
+      SAMPLEMIND_AI_MONTHLY_BUDGET_USD: "5",
+    },
+    stop() {
+      child.stdin.end();
+      child.kill("SIGTERM");
+    },
+  };
+}
+
 export function freePort() {
   return new Promise((ok, fail) => {
     const server = createServer();

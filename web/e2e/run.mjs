@@ -3,7 +3,7 @@
 //   node e2e/run.mjs            (make test runs it after `vite build`)
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { launchBrowser, run, samplemindCommand, startServer, WEB } from "./harness.mjs";
+import { launchBrowser, run, samplemindCommand, startFakeLlm, startServer, WEB } from "./harness.mjs";
 
 const SHOTS = join(WEB, "e2e", "screenshots");
 mkdirSync(SHOTS, { recursive: true });
@@ -33,7 +33,10 @@ const shot = (name) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
 const audioTime = () => page.evaluate(() => document.getElementById("preview-audio")?.currentTime ?? -1);
 
 console.log("e2e: generating and scanning the demo library…");
+// The AI provider is a protocol-faithful fake OpenAI server on 127.0.0.1 (tests/ai/serve_fake.py).
+const llm = await startFakeLlm();
 const server = await startServer({
+  env: llm.env,
   prepare: async (ctx) => {
     const demo = join(ctx.base, "demo-library");
     run(samplemindCommand(), ["demo", demo], ctx.env);
@@ -280,12 +283,126 @@ try {
     await shot("15-search-1280x800");
   });
 
+  await step("AI: natural-language search (rules, then a model)", async () => {
+    await page.goto(url("/"));
+    await page.getByRole("navigation", { name: "Views" }).getByRole("link", { name: "AI" }).click();
+    await page.waitForURL(/\/ai$/);
+    const tabs = page.getByRole("navigation", { name: "AI features" });
+    await tabs.getByRole("link", { name: "Kit builder" }).waitFor();
+    check((await tabs.getByRole("link").count()) === 5, "every feature is configured: five tabs");
+    const box = page.getByLabel("What are you looking for?");
+    await box.fill("dark 808 in F minor around 140");
+    await box.press("Enter");
+    await page.waitForURL(/\/ai\/search\?text=dark/);
+    const query = await page.getByTestId("nl-query").textContent();
+    check(query.includes("808") && query.includes("key:Fm") && query.includes("bpm:~140"), `the rules' query: ${query}`);
+    check(/rules/.test(await page.getByTestId("nl-source").textContent()), "made by the rules");
+    await shot("16-ai-search-rules");
+    await box.fill("ethereal textures for a film");
+    await box.press("Enter");
+    await page.getByTestId("nl-source").filter({ hasText: "model" }).waitFor();
+    check((await page.getByTestId("nl-query").textContent()) === "pad", "the model's query");
+    await page.getByRole("link", { name: /Pad_Warm_Am/ }).waitFor();
+    await shot("17-ai-search-model");
+    await page.getByRole("link", { name: "Open in Search" }).click();
+    await page.waitForURL(/\/search\?q=pad/);
+    await page.getByRole("row", { name: /Pad_Warm_Am/ }).waitFor();
+  });
+
+  await step("AI: describe a sample (tags with source ai)", async () => {
+    await page.goto(url("/search?q=Kick_Punchy_01"));
+    await page.getByRole("row", { name: /Kick_Punchy_01/ }).waitFor();
+    await page.getByTestId("sample-table").focus();
+    await page.keyboard.press("Enter");
+    await page.getByRole("link", { name: "Describe with AI" }).click();
+    await page.waitForURL(/\/ai\/describe\?sample=\d+/);
+    await page.getByRole("button", { name: /^Describe/ }).first().click();
+    const card = page.getByTestId("ai-description");
+    await card.getByText(/punchy, tight kick/).waitFor();
+    const tags = await card.getByTitle("source: ai").allTextContents();
+    check(tags.includes("punchy") && tags.includes("house"), `ai tags: ${tags}`);
+    await shot("18-ai-describe");
+  });
+
+  await step("AI: advice streams token by token (and cancels)", async () => {
+    await page.goto(url("/ai/advice"));
+    await page.getByLabel("Samples to ask about (query)").fill("kick");
+    await page.getByLabel("Samples to ask about (query)").press("Enter");
+    await page.getByRole("checkbox", { name: /Choose Kick_Punchy_01/ }).check();
+    await page.getByLabel("Question").fill("How do I make it sit with the 808?");
+    await page.getByRole("button", { name: "Ask" }).click();
+    const log = page.getByRole("log", { name: "Advice" });
+    const lengths = [];
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline; ) {
+      const [status, text] = await Promise.all([log.getAttribute("data-status"), log.textContent()]);
+      if (status === "running" && text.length && !text.startsWith("Waiting")) lengths.push(text.length);
+      if (status && status !== "running") break;
+      await page.waitForTimeout(60);
+    }
+    const growing = [...new Set(lengths)];
+    check(growing.length >= 4, `the text grew while streaming: ${lengths.join(",")}`);
+    check(growing.every((n, i) => i === 0 || n > growing[i - 1]), `lengths only grow: ${growing}`);
+    await log.and(page.locator("[data-status=done]")).waitFor();
+    check(/sidechain/.test(await log.textContent()), "the whole advice arrived");
+    await page.getByTestId("ai-route").getByText("openai:gpt-4o").waitFor();
+    await shot("19-ai-advice");
+    // another question (the same one would come from the response cache at once)
+    await page.getByLabel("Question").fill("And with a snare on top?");
+    await page.getByRole("button", { name: "Ask" }).click();
+    await page.waitForFunction(() => (document.querySelector("[data-testid=advice-text]")?.textContent ?? "").length > 12);
+    await page.getByRole("button", { name: "Cancel" }).click();
+    await log.and(page.locator("[data-status=cancelled]")).waitFor();
+    const cut = (await log.textContent()).length;
+    await page.waitForTimeout(400);
+    check((await log.textContent()).length === cut, "nothing arrives after Cancel");
+  });
+
+  await step("AI: kit builder (slots, play, collection, zip)", async () => {
+    await page.goto(url("/ai/kit"));
+    await page.getByLabel("Kit brief").fill("lo-fi hip hop kit, dusty");
+    await page.getByRole("button", { name: "Build kit" }).click();
+    const table = page.getByRole("table", { name: "Kit Dusty lo-fi kit" });
+    await table.waitFor({ timeout: 30_000 });
+    const roles = await table.getByRole("rowheader").allTextContents();
+    check(roles.length >= 3 && roles.includes("kick"), `slots: ${roles}`);
+    const reasons = await table.locator("tbody td:nth-child(3)").allTextContents();
+    check(reasons.every((r) => r.length > 5), `every slot has a reason: ${reasons}`);
+    await table.getByRole("button", { name: /^Play / }).first().click();
+    await page.waitForFunction(() => document.getElementById("preview-audio").currentTime > 0, null, { timeout: 5000 });
+    await shot("20-ai-kit");
+    const href = await page.getByRole("link", { name: "Download kit (.zip)" }).getAttribute("href");
+    const zip = await fetch(url(href));
+    const bytes = new Uint8Array(await zip.arrayBuffer());
+    check(zip.headers.get("content-type") === "application/zip" && bytes[0] === 0x50 && bytes[1] === 0x4b, "the kit downloads as a zip");
+    await page.getByLabel("Collection name").fill("E2E lofi kit");
+    await page.getByRole("button", { name: "Save as collection" }).click();
+    await page.getByRole("link", { name: "E2E lofi kit" }).click();
+    await page.waitForURL(/collection/);
+    await page.locator(".table-row[data-sample-id]").first().waitFor();
+    const rows = await page.locator(".table-row[data-sample-id]").count();
+    check(rows === roles.length, `the collection holds the kit: ${rows} of ${roles.length}`);
+  });
+
+  await step("AI: cost dashboard", async () => {
+    await page.goto(url("/ai/costs"));
+    const costs = page.getByTestId("ai-costs");
+    await costs.waitFor();
+    const tasks = await page.getByRole("list", { name: "Spend by task" }).getByRole("listitem").allTextContents();
+    for (const task of ["nl_search", "describe", "advise", "kit"]) check(tasks.some((t) => t.startsWith(task)), `${task} is in ${tasks}`);
+    check(/\$0\.\d+|\$\d/.test(await page.getByTestId("ai-total").textContent()), "a total in dollars");
+    check((await page.getByTestId("ai-budget").getAttribute("data-reached")) === "false", "the $5 budget is not reached");
+    await page.getByText("Projection: what a month of requests would cost").click();
+    await page.getByRole("table", { name: "Projected monthly cost" }).getByText("baseline").waitFor();
+    await shot("21-ai-costs");
+  });
+
   await step("no errors in the page", async () => {
     check(errors.length === 0, errors.join("\n"));
   });
 } finally {
   await browser.close();
   await server.stop();
+  llm.stop();
 }
 
 const failed = results.filter(([, ok]) => !ok).length;

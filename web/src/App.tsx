@@ -56,6 +56,8 @@ export function App() {
         player.toggle();
       } else if (event.key === "l" || event.key === "L") {
         player.setLoop(!player.loop);
+      } else if (event.altKey && event.key === "7" && aiEnabled) {
+        navigate("/ai");
       } else if (event.altKey && NAV.some((n) => n.key === event.key)) {
         navigate(NAV.find((n) => n.key === event.key)?.href ?? "/");
       } else return;
@@ -63,7 +65,7 @@ export function App() {
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [location, navigate, setHelpOpen]);
+  }, [location, navigate, setHelpOpen, aiEnabled]);
 
   const active = (href: string) => (href === "/" ? location === "/" : location.startsWith(href));
   return (
@@ -84,7 +86,9 @@ export function App() {
           ))}
           {aiEnabled && (
             <li>
-              <Link href="/ai" className={active("/ai") ? "active" : undefined}>AI</Link>
+              <Link href="/ai" className={active("/ai") ? "active" : undefined} aria-current={active("/ai") ? "page" : undefined}>
+                AI
+              </Link>
             </li>
           )}
         </ul>
@@ -103,7 +107,7 @@ export function App() {
             <Route path="/stats" component={StatsView} />
             <Route path="/scan" component={ScanView} />
             <Route path="/upload" component={UploadView} />
-            <Route path="/ai">{aiEnabled ? <AiPanel /> : <NotFound what="The AI panel is not configured on this server." />}</Route>
+            <Route path="/ai/:tab?">{(params) => (aiEnabled ? <AiPanel tab={params.tab} /> : health.isPending ? <Loading /> : <NotFound what="The AI panel is not configured on this server." />)}</Route>
             <Route>
               <NotFound what="There is no page here." />
             </Route>

@@ -64,6 +64,7 @@ __all__ = [
     "BatchSummary",
     "CostReport",
     "DescribeOutcome",
+    "FeatureState",
     "Kit",
     "KitItem",
     "NlSearchResult",
@@ -179,6 +180,31 @@ class CostReport:
     month_spend_usd: float
     unpriced: tuple[str, ...]
 
+    @property
+    def budget_reached(self) -> bool:
+        """This month's spend (UTC) has reached the budget: only free models are used."""
+        return self.budget_usd is not None and self.month_spend_usd >= self.budget_usd
+
+
+@dataclass(frozen=True)
+class FeatureState:
+    """Whether a feature can answer now, with which models (its default priority's chain,
+    after the budget and the circuit breaker), and why not."""
+
+    available: bool
+    models: tuple[str, ...] = ()
+    reason: str | None = None
+    notices: tuple[str, ...] = ()
+
+
+#: Each feature's task and default priority (docs/ai.md, "Routing").
+FEATURE_TASKS: dict[str, tuple[Task, Priority]] = {
+    "search": (Task.QUERY, Priority.COST),
+    "describe": (Task.AUDIO, Priority.COST),
+    "advise": (Task.ADVICE, Priority.QUALITY),
+    "kit": (Task.CREATIVE, Priority.QUALITY),
+}
+
 
 @dataclass(frozen=True)
 class AiStatus:
@@ -273,6 +299,22 @@ class AiService:
             month_spend_usd=self.ledger.month_spend(),
             cache=self.cache.name,
         )
+
+    def features(self) -> dict[str, FeatureState]:
+        """What each feature can do now: ``search``, ``describe``, ``advise``, ``kit`` (a
+        model chain at the feature's default priority, or why there is none) and ``costs``
+        (always: the ledger needs no model). Search is always available: without a model the
+        rules of :mod:`samplemind.ai.nlquery` answer (``models`` is then empty)."""
+        out: dict[str, FeatureState] = {}
+        for name, (task, priority) in FEATURE_TASKS.items():
+            try:
+                chain, notices = self.router.chain(task, priority)
+            except SampleMindError as exc:
+                out[name] = FeatureState(name == "search", reason=exc.message)
+                continue
+            out[name] = FeatureState(True, tuple(m.ref for m in chain), notices=tuple(notices))
+        out["costs"] = FeatureState(True)
+        return out
 
     def costs(self, month: str | None = None) -> CostReport:
         """Spend by provider, model and task over ``month`` (``YYYY-MM``; None: this one)."""
@@ -601,6 +643,21 @@ class AiService:
             if p.sample_id in samples
         )
         return Kit(name=plan.name, items=items, notes=plan.notes, route=RouteInfo.of(result))
+
+    def export_kit(
+        self, sample_ids: Sequence[int], dest: str | Path, *, pattern: str | None = None
+    ) -> list[ExportOutcome]:
+        """Export a kit's samples into ``dest`` with the library's export (its naming
+        ``pattern`` and safety), without making a collection.
+
+        Raises:
+            SampleNotFoundError: an id that is not in the library (nothing is exported).
+        """
+        ids = list(dict.fromkeys(sample_ids))
+        for sample_id in ids:
+            self.library.get(sample_id)
+        query = "(" + " OR ".join(f"id:{i}" for i in ids) + ")"
+        return self.library.export(query, dest, pattern=pattern, limit=len(ids))
 
     def save_kit(
         self,

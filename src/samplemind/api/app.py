@@ -63,6 +63,10 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
         keys=KeyChecker(settings.api_keys),
         given_library=library,
     )
+    # The AI panel is always offered: natural-language search works without a model (the
+    # rules) and the cost ledger needs none; GET /api/ai/status says what each feature can
+    # do now (a provider reachable, the budget), which is too slow for /health.
+    state.capabilities.add("ai")
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

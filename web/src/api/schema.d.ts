@@ -87,6 +87,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ai/descriptions/{sample_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stored Description
+         * @description A sample's stored AI description (no model is called).
+         */
+        get: operations["stored_description_api_ai_descriptions__sample_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/ai/kit": {
         parameters: {
             query?: never;
@@ -109,6 +129,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ai/kit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Kit
+         * @description A kit's samples as a zip, exported with the library's export (`samplemind export`'s
+         *     naming pattern and safety); a file that could not be exported is listed in
+         *     `NOT EXPORTED.txt` inside the zip. No collection is made (`POST /api/collections` does).
+         */
+        get: operations["export_kit_api_ai_kit_export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/ai/projection": {
         parameters: {
             query?: never;
@@ -121,26 +163,6 @@ export interface paths {
          * @description A month's projected AI cost: everything on one model versus the router.
          */
         get: operations["projection_api_ai_projection_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/ai/samples/{sample_id}/description": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Stored Description
-         * @description The sample's stored AI description (null when it has none); reading it calls no model.
-         */
-        get: operations["stored_description_api_ai_samples__sample_id__description_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -863,6 +885,11 @@ export interface components {
         };
         /** CostsOut */
         CostsOut: {
+            /**
+             * Budget Reached
+             * @description This month's spend reached the budget.
+             */
+            budget_reached: boolean;
             /** Budget Usd */
             budget_usd: number | null;
             /** Lines */
@@ -1058,6 +1085,26 @@ export interface components {
              * @description Query errors: offset of the bad token.
              */
             position?: number | null;
+        };
+        /** FeatureOut */
+        FeatureOut: {
+            /**
+             * Available
+             * @description The feature can answer now.
+             */
+            available: boolean;
+            /**
+             * Models
+             * @description Its chain at its default priority, after the budget and the circuit breaker (empty for search without a model: the rules answer).
+             */
+            models: string[];
+            /** Notices */
+            notices: string[];
+            /**
+             * Reason
+             * @description Why no model can answer, when none can.
+             */
+            reason: string | null;
         };
         /** FolderOut */
         FolderOut: {
@@ -1978,6 +2025,8 @@ export interface components {
         };
         /** StatusOut */
         StatusOut: {
+            /** Budget Reached */
+            budget_reached: boolean;
             /** Budget Usd */
             budget_usd: number | null;
             /** Cache */
@@ -1987,6 +2036,13 @@ export interface components {
              * @description Whether any model can be called now.
              */
             configured: boolean;
+            /**
+             * Features
+             * @description search, describe, advise, kit, costs: what each can do now.
+             */
+            features: {
+                [key: string]: components["schemas"]["FeatureOut"];
+            };
             /** Month Spend Usd */
             month_spend_usd: number;
             /** Providers */
@@ -2466,6 +2522,73 @@ export interface operations {
             };
         };
     };
+    stored_description_api_ai_descriptions__sample_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sample_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoredDescriptionOut"];
+                };
+            };
+            /** @description Bad parameters or query. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description API key missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such sample, or not described. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     kit_api_ai_kit_post: {
         parameters: {
             query?: never;
@@ -2553,15 +2676,13 @@ export interface operations {
             };
         };
     };
-    projection_api_ai_projection_get: {
+    export_kit_api_ai_kit_export_get: {
         parameters: {
-            query?: {
-                requests?: number;
-                tokens?: number;
-                input_share?: number;
-                /** @description e.g. classify:cost=35,advice:quality=10 */
-                mix?: string | null;
-                baseline?: string;
+            query: {
+                sample_id: number[];
+                name?: string;
+                /** @description e.g. {type}_{bpm}_{key}_{name} */
+                pattern?: string | null;
             };
             header?: never;
             path?: never;
@@ -2569,13 +2690,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The kit's files, zipped. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProjectionOut"];
+                    "application/zip": unknown;
                 };
             };
             /** @description Bad parameters or query. */
@@ -2589,6 +2710,15 @@ export interface operations {
             };
             /** @description API key missing or wrong. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An unknown sample id (nothing exported). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2616,13 +2746,18 @@ export interface operations {
             };
         };
     };
-    stored_description_api_ai_samples__sample_id__description_get: {
+    projection_api_ai_projection_get: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                sample_id: number;
+            query?: {
+                requests?: number;
+                tokens?: number;
+                input_share?: number;
+                /** @description e.g. classify:cost=35,advice:quality=10 */
+                mix?: string | null;
+                baseline?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -2633,7 +2768,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StoredDescriptionOut"] | null;
+                    "application/json": components["schemas"]["ProjectionOut"];
                 };
             };
             /** @description Bad parameters or query. */

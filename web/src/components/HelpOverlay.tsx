@@ -6,7 +6,7 @@ export const SHORTCUTS: Array<[string, string, string]> = [
   ["Anywhere", "/", "Search (focus the query box)"],
   ["Anywhere", "Space", "Play / pause the preview"],
   ["Anywhere", "L", "Loop the preview on / off"],
-  ["Anywhere", "Alt+1 … Alt+6", "Library, Search, Sound map, Stats, Scan, Upload"],
+  ["Anywhere", "Alt+1 … Alt+7", "Library, Search, Sound map, Stats, Scan, Upload, AI"],
   ["Anywhere", "Esc", "Close this help / clear the query box"],
   ["Sample list", "↑ ↓", "Move (previews follow while playing)"],
   ["Sample list", "Space", "Preview the selected sample"],
@@ -20,6 +20,7 @@ export const SHORTCUTS: Array<[string, string, string]> = [
   ["Sound map", "Wheel / drag", "Zoom / pan"],
   ["Sound map", "Shift+drag", "Lasso: select samples to make a collection"],
   ["Sound map", "0", "Reset the view"],
+  ["AI advice", "Ctrl+Enter", "Ask the question"],
 ];
 
 export function HelpOverlay() {

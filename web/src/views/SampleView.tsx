@@ -9,6 +9,7 @@ import { formatBpm, formatBytes, formatDuration, formatNumber, percent } from ".
 import { camelot } from "../lib/music";
 import { usePlayer } from "../store/player";
 import { useUi } from "../store/ui";
+import { useAiStatus } from "./ai/hooks";
 
 /** `centroid_hz` → "centroid (Hz)", `attack_s` → "attack (s)". */
 function measureName(key: string): string {
@@ -26,7 +27,8 @@ export function SampleView({ id }: { id: number }) {
   if (detail.isPending) return <section className="view"><Loading label="Loading the sample…" /></section>;
   if (detail.isError) return <section className="view"><ErrorState error={detail.error} onRetry={() => void detail.refetch()} /></section>;
   const { sample, analysis, collections } = detail.data;
-  return <SampleDetail key={sample.id} sample={sample} analysis={analysis ?? null} collections={collections} />;
+  // openapi-fetch widens the sample type's (class, probability) tuples to arrays
+  return <SampleDetail key={sample.id} sample={sample} analysis={(analysis ?? null) as AnalysisResult | null} collections={collections} />;
 }
 
 function SampleDetail({ sample, analysis, collections }: { sample: Sample; analysis: AnalysisResult | null; collections: string[] }) {
@@ -83,6 +85,7 @@ function SampleDetail({ sample, analysis, collections }: { sample: Sample; analy
           <a className="button" href={audioUrl(sample.id)} download={sample.name}>
             Export file
           </a>
+          <DescribeLink id={sample.id} />
           <span
             className="drag-handle button"
             draggable
@@ -133,7 +136,7 @@ type TypeEstimate = NonNullable<AnalysisResult["sample_type"]>;
 /** The sample's type: the user's correction when there is one (it always wins), else the model's
  * label with its confidence; then the model's top three. */
 export function TypeRows({ sample, model }: { sample: Sample; model: TypeEstimate | null }) {
-  const corrected = sample.sample_type != null && sample.sample_type !== model?.label;
+  const corrected = sample.user_sample_type != null;
   const value = sample.sample_type ?? model?.label ?? <span className="muted">not classified</span>;
   return (
     <>
@@ -369,5 +372,16 @@ function SimilarPanel({ sample }: { sample: Sample }) {
         </ol>
       )}
     </section>
+  );
+}
+
+/** To the AI panel's Describe, only when a model can describe now. */
+function DescribeLink({ id }: { id: number }) {
+  const status = useAiStatus();
+  if (!status.data?.features.describe?.available) return null;
+  return (
+    <Link className="button" href={`/ai/describe?sample=${id}`}>
+      Describe with AI
+    </Link>
   );
 }

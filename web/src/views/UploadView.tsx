@@ -29,7 +29,7 @@ function analyze(file: File, add: boolean) {
       body: { file: file as unknown as string },
       bodySerializer: () => form(file),
     }),
-  );
+  ) as Promise<AnalyzeResponse>; // openapi-fetch widens the sample type's tuples to arrays
 }
 
 function similarTo(file: File) {

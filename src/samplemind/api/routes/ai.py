@@ -9,20 +9,28 @@ never part of a body: ``status`` says whether a provider is configured, not with
 
 from __future__ import annotations
 
+import os
+import tempfile
+import zipfile
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any, Literal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 import orjson
 from fastapi import APIRouter, Query
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse
 from fastapi.sse import EventSourceResponse, format_sse_event
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.background import BackgroundTask
 
 from samplemind.api.deps import Client, Expensive, State
 from samplemind.api.schemas import ErrorBody
 from samplemind.domain.ai import AiCostLine
 from samplemind.domain.library import Sample, SearchHit
-from samplemind.errors import SampleMindError
+from samplemind.errors import NotFoundError, SampleMindError
 
 __all__ = ["router"]
 
@@ -67,12 +75,26 @@ class ProviderOut(BaseModel):
     detail: str
 
 
+class FeatureOut(BaseModel):
+    available: bool = Field(description="The feature can answer now.")
+    models: list[str] = Field(
+        description="Its chain at its default priority, after the budget and the circuit "
+        "breaker (empty for search without a model: the rules answer)."
+    )
+    reason: str | None = Field(description="Why no model can answer, when none can.")
+    notices: list[str]
+
+
 class StatusOut(BaseModel):
     configured: bool = Field(description="Whether any model can be called now.")
     providers: list[ProviderOut]
     routes: dict[str, dict[str, list[str]]] = Field(description="task → priority → chain.")
+    features: dict[str, FeatureOut] = Field(
+        description="search, describe, advise, kit, costs: what each can do now."
+    )
     budget_usd: float | None
     month_spend_usd: float
+    budget_reached: bool
     cache: str
 
 
@@ -164,6 +186,7 @@ class CostsOut(BaseModel):
     total_usd: float
     budget_usd: float | None
     month_spend_usd: float
+    budget_reached: bool = Field(description="This month's spend reached the budget.")
     lines: list[AiCostLine]
     unpriced: list[str] = Field(description="Models used that have no known price.")
 
@@ -212,13 +235,23 @@ def _event(event: str, data: Any) -> bytes:
 def status(state: State, _client: Client) -> StatusOut:
     """Providers (configured, reachable, their models; never keys), each task's chain of models
     at each priority, the monthly budget and this month's spend."""
-    result = state.ai.status()
+    ai = state.ai
+    result = ai.status()
+    features = {
+        name: FeatureOut(
+            available=f.available, models=list(f.models), reason=f.reason, notices=list(f.notices)
+        )
+        for name, f in ai.features().items()
+    }
+    budget = result.budget_usd
     return StatusOut(
         configured=result.configured,
         providers=[ProviderOut.model_validate(p, from_attributes=True) for p in result.providers],
         routes=result.routes,
-        budget_usd=result.budget_usd,
+        features=features,
+        budget_usd=budget,
         month_spend_usd=result.month_spend_usd,
+        budget_reached=budget is not None and result.month_spend_usd >= budget,
         cache=result.cache,
     )
 
@@ -236,18 +269,26 @@ async def describe(state: State, body: DescribeIn) -> DescribeOut:
     )
 
 
-@router.get("/samples/{sample_id}/description")
+@router.get(
+    "/descriptions/{sample_id}",
+    responses={404: {"model": ErrorBody, "description": "No such sample, or not described."}},
+)
 def stored_description(
-    state: State, _client: Client, sample_id: int
-) -> StoredDescriptionOut | None:
-    """The sample's stored AI description (null when it has none); reading it calls no model."""
+    state: State, _client: Client, sample_id: Annotated[int, PathParam(ge=1)]
+) -> StoredDescriptionOut:
+    """A sample's stored AI description (no model is called)."""
     stored = state.ai.description(sample_id)
     if stored is None:
-        return None
-    fields = {**stored.data, "description": stored.description}
+        raise NotFoundError(f"sample {sample_id} has no AI description yet")
+    fields = DescriptionOut.model_fields
+    data = {k: v for k, v in stored.data.items() if k in fields}
+    data.setdefault("description", stored.description)
+    for name in ("genres", "moods", "character", "use_cases"):
+        data.setdefault(name, [])
+    data.setdefault("instrument", None)
     return StoredDescriptionOut(
         sample_id=stored.sample_id,
-        description=DescriptionOut.model_validate(fields),
+        description=DescriptionOut.model_validate(data),
         model=stored.model,
         created_at=stored.created_at,
     )
@@ -386,6 +427,56 @@ async def kit(state: State, body: KitIn) -> KitOut:
     )
 
 
+@router.get(
+    "/kit/export",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {"application/zip": {}}, "description": "The kit's files, zipped."},
+        404: {"model": ErrorBody, "description": "An unknown sample id (nothing exported)."},
+    },
+)
+def export_kit(
+    state: State,
+    _client: Client,
+    sample_id: Annotated[list[int], Query(min_length=1, max_length=32)],
+    name: Annotated[str, Query(min_length=1, max_length=80)] = "kit",
+    pattern: Annotated[
+        str | None, Query(max_length=200, description="e.g. {type}_{bpm}_{key}_{name}")
+    ] = None,
+) -> FileResponse:
+    """A kit's samples as a zip, exported with the library's export (`samplemind export`'s
+    naming pattern and safety); a file that could not be exported is listed in
+    `NOT EXPORTED.txt` inside the zip. No collection is made (`POST /api/collections` does)."""
+    ai = state.ai
+    with tempfile.TemporaryDirectory(prefix="samplemind-kit-") as tmp:
+        folder = Path(tmp) / "kit"
+        outcomes = ai.export_kit(sample_id, folder, pattern=pattern)
+        handle, archive = tempfile.mkstemp(prefix="samplemind-kit-", suffix=".zip")
+        os.close(handle)
+        try:
+            with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as bundle:
+                for outcome in outcomes:
+                    if outcome.ok and outcome.target is not None:
+                        bundle.write(outcome.target, outcome.target.name)
+                failed = [o.message for o in outcomes if not o.ok]
+                if failed:
+                    bundle.writestr("NOT EXPORTED.txt", "\n".join(failed) + "\n")
+        except BaseException:
+            os.unlink(archive)
+            raise
+    stem = "".join(c if c.isascii() and (c.isalnum() or c in "-_ .") else "_" for c in name)
+    filename = (stem.strip(" .") or "kit") + ".zip"
+    return FileResponse(
+        archive,
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"; '
+            f"filename*=UTF-8''{quote(name.strip() or 'kit')}.zip"
+        },
+        background=BackgroundTask(os.unlink, archive),
+    )
+
+
 @router.get("/costs")
 def costs(
     state: State,
@@ -399,6 +490,7 @@ def costs(
         total_usd=report.total_usd,
         budget_usd=report.budget_usd,
         month_spend_usd=report.month_spend_usd,
+        budget_reached=report.budget_reached,
         lines=list(report.lines),
         unpriced=list(report.unpriced),
     )

@@ -182,7 +182,7 @@ describe("TypeRows", () => {
   });
 
   it("lets the user's correction win, without the model's confidence", () => {
-    table(<TypeRows sample={sample(1, { sample_type: "tom" })} model={model} />);
+    table(<TypeRows sample={sample(1, { sample_type: "tom", user_sample_type: "tom" })} model={model} />);
     const row = screen.getByRole("row", { name: /^Type/ });
     expect(within(row).getByText("tom")).toBeTruthy();
     expect(within(row).getByText("user")).toBeTruthy();
