@@ -269,6 +269,37 @@ def test_streams_fall_back_before_the_first_token(make_ai: Any, fakes: Fakes) ->
     assert fakes.openai.calls[-1].stream
 
 
+def test_a_stream_the_reader_leaves_is_still_in_the_ledger(make_ai: Any, fakes: Fakes) -> None:
+    from pydantic_ai import Agent
+
+    from samplemind.ai.router import Delta
+
+    ai = make_ai(providers=("openai",), ai_routes={"advice": ["openai:gpt-4o"]})
+    answer = "Layer the sub under the kick, sidechain it, then glue both with a bus compressor."
+    fakes.openai.then(Reply(text=answer, output_tokens=40))
+    prompt = "How do I layer these? " * 10
+
+    async def read_two_pieces() -> str:
+        stream = ai.router.stream(Agent(), prompt, task=Task.ADVICE, feature="advise@1")
+        got = []
+        async for event in stream:
+            if isinstance(event, Delta):
+                got.append(event.text)
+                if len(got) == 2:
+                    break
+        await stream.aclose()  # what a server does when the client disconnects
+        return "".join(got)
+
+    received = run(read_two_pieces())
+    assert 0 < len(received) < len(answer)
+    ai.router.ledger.flush()
+    line = next(x for x in ai.costs().lines if x.model == "gpt-4o")
+    assert (line.calls, line.failed) == (1, 1)
+    # Usage comes with the last chunk, which never arrived: estimated from the text, and priced.
+    assert line.input_tokens == -(-len(prompt) // 4) and 0 < line.output_tokens < 40
+    assert line.cost_usd > 0
+
+
 @pytest.mark.parametrize(
     "provider", ["anthropic", "google", "groq", "deepseek", "ollama", "compatible"]
 )

@@ -28,6 +28,7 @@ Every call, hit or miss, success or failure, is recorded in the cost ledger.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
@@ -560,6 +561,21 @@ class Router:
                         if piece:
                             pieces.append(piece)
                             yield Delta(piece)
+            except (GeneratorExit, asyncio.CancelledError):
+                # The reader went away mid-answer (a closed browser tab, Ctrl-C): the provider
+                # still bills what it generated, so the ledger keeps the call. Usage arrives
+                # with the last chunk, so a cut stream is estimated from its text.
+                self.ledger.record(
+                    self._call(
+                        spec,
+                        task=task,
+                        feature=feature,
+                        usage=_cut_usage(usage, prompt, pieces),
+                        started=began,
+                        error="cancelled",
+                    )
+                )
+                raise
             except Exception as exc:
                 reason = failure_reason(exc)
                 if reason is None:
@@ -605,6 +621,23 @@ class Router:
             )
             return
         raise AiProviderError(_all_failed(feature, attempts), attempts=tuple(attempts))
+
+
+#: Characters per token, for estimating the usage of a stream cut before its usage arrived.
+_CHARS_PER_TOKEN = 4
+
+
+def _cut_usage(usage: Any, prompt: str, pieces: list[str]) -> Any:
+    """``usage`` if the provider reported any, else an estimate from the text sent and received."""
+    if getattr(usage, "input_tokens", 0) or getattr(usage, "output_tokens", 0):
+        return usage
+    from pydantic_ai.usage import RunUsage
+
+    received = sum(len(piece) for piece in pieces)
+    return RunUsage(
+        input_tokens=-(-len(prompt) // _CHARS_PER_TOKEN),
+        output_tokens=-(-received // _CHARS_PER_TOKEN),
+    )
 
 
 def _all_failed(feature: str, attempts: list[tuple[str, str]]) -> str:
