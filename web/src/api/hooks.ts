@@ -6,6 +6,7 @@ import {
   useQueryClient,
 } from "@tanstack/react-query";
 import { api, unwrap, type Aspect, type Sample, type SamplePatch } from "./client";
+import { takeFirstPage } from "./firstPage";
 
 export const PAGE_SIZE = 200;
 
@@ -26,7 +27,8 @@ export function useHealth() {
 export function useSearchPage(params: SearchParams, page: number, enabled = true) {
   return useQuery({
     queryKey: ["samples", params.q, params.sort ?? "", page],
-    queryFn: ({ signal }) =>
+    queryFn: async ({ signal }) =>
+      (await takeFirstPage(params.q, params.sort, page)) ??
       unwrap(
         api.GET("/api/samples", {
           params: {
