@@ -1,4 +1,8 @@
-"""What routes depend on: the app's state, the caller's identity, the rate limit."""
+"""What routes depend on: the app's state, the caller's identity, the rate limit.
+
+The dependencies are ``async``: FastAPI runs a plain ``def`` dependency in the thread pool, a
+hop per dependency per request that costs more than the work itself.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,12 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated
 
+import anyio
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from samplemind.analysis.batch import AnalysisPool
+from samplemind.api.cache import ResponseCache
 from samplemind.api.jobs import JobManager
 from samplemind.api.metrics import Metrics
 from samplemind.api.security import KeyChecker, RateLimiter
@@ -32,6 +38,8 @@ class ApiState:
     limiter: RateLimiter
     keys: KeyChecker
     given_library: Library | None = None
+    #: GET answers by data version (api/cache.py); none kept unless the app sizes it.
+    responses: ResponseCache = field(default_factory=lambda: ResponseCache(0))
     #: Optional features configured on this server (``GET /health`` lists them; the web app
     #: shows a feature's panel only when it is listed). A layer that adds one (the AI layer:
     #: ``"ai"``) adds its name here when it is configured.
@@ -48,6 +56,13 @@ class ApiState:
             with self._lock:
                 if self._library is None:
                     self._library = self.given_library or open_library(self.settings)
+        return self._library
+
+    async def open_library(self) -> Library:
+        """:attr:`library` for a coroutine: opened in a thread the first time (a migration
+        check, or a database that takes its time to answer, never stalls the event loop)."""
+        if self._library is None:
+            return await anyio.to_thread.run_sync(lambda: self.library)
         return self._library
 
     @property
@@ -103,7 +118,7 @@ class ApiState:
             library.close()
 
 
-def get_state(request: Request) -> ApiState:
+async def get_state(request: Request) -> ApiState:
     state: ApiState = request.app.state.samplemind
     return state
 
@@ -114,7 +129,7 @@ State = Annotated[ApiState, Depends(get_state)]
 _bearer = HTTPBearer(auto_error=False, description="An API key from SAMPLEMIND_API_KEYS.")
 
 
-def authorize(
+async def authorize(
     request: Request,
     state: State,
     _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -133,7 +148,7 @@ def authorize(
 Client = Annotated[str, Depends(authorize)]
 
 
-def expensive(state: State, client: Client) -> None:
+async def expensive(state: State, client: Client) -> None:
     """Count the request against the caller's limit on expensive routes (429 over it)."""
     state.limiter.hit(client)
 

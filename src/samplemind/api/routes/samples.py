@@ -6,6 +6,7 @@ import base64
 import binascii
 import hashlib
 import os
+from collections.abc import Callable, Hashable
 from dataclasses import replace
 from typing import Annotated, Any, Literal
 
@@ -13,8 +14,10 @@ import anyio
 import orjson
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import FileResponse
+from pydantic import BaseModel
 
-from samplemind.api.deps import Client, Expensive, State
+from samplemind.api.cache import CacheEntry
+from samplemind.api.deps import ApiState, Client, Expensive, State
 from samplemind.api.schemas import (
     ErrorBody,
     ReferenceOut,
@@ -109,6 +112,45 @@ def _combined(
     return query
 
 
+# --- cached answers ---------------------------------------------------------------------------
+def _cache_key(request: Request) -> Hashable:
+    # The raw path and query: a differently spelled request is only a miss, never a wrong hit.
+    return (request.scope["path"], request.scope["query_string"])
+
+
+def _lookup(state: ApiState, request: Request) -> tuple[Hashable | None, Response | None]:
+    """``(data version, cached answer or None)``; the version is None when nothing may be
+    cached (the cache is off, or the store cannot tell)."""
+    cache = state.responses
+    if not cache.enabled:
+        return None, None
+    version = state.library.data_version()
+    found = cache.lookup(version, _cache_key(request))
+    state.metrics.cache.labels("hit" if found else "miss").inc()
+    if found is None:
+        return version, None
+    return version, found.response(accept_gzip=_accepts_gzip(request), hit=True)
+
+
+async def _answer(
+    state: ApiState, request: Request, version: Hashable | None, make: Callable[[], BaseModel]
+) -> Response:
+    """Make the answer in a worker thread (SQL, JSON and gzip there), keep it under
+    ``version``, send it."""
+
+    def build() -> CacheEntry:
+        model = make()
+        return state.responses.entry(model.__pydantic_serializer__.to_json(model))
+
+    entry = await anyio.to_thread.run_sync(build)
+    state.responses.store(version, _cache_key(request), entry)
+    return entry.response(accept_gzip=_accepts_gzip(request), hit=False)
+
+
+def _accepts_gzip(request: Request) -> bool:
+    return "gzip" in request.headers.get("accept-encoding", "")
+
+
 def _fingerprint(query: SearchQuery) -> str:
     return hashlib.blake2s(format_query(query).encode(), digest_size=6).hexdigest()
 
@@ -131,8 +173,9 @@ def _decode_cursor(cursor: str, query: SearchQuery) -> int:
     return offset
 
 
-@router.get("", summary="Search the library with the query language")
-def search_samples(
+@router.get("", summary="Search the library with the query language", response_model=SamplePage)
+async def search_samples(
+    request: Request,
     state: State,
     _client: Client,
     q: Annotated[str, Query(max_length=2000, description="docs/query-language.md")] = "",
@@ -155,8 +198,17 @@ def search_samples(
             "list jumping to row 90,000); not with `cursor`.",
         ),
     ] = None,
-) -> SamplePage:
+) -> Response:
     """Filters are ANDed with `q`; results rank by relevance (or similarity with `like:`)."""
+    await state.open_library()
+    # `like:` answers depend on the similarity index, which the data version does not cover.
+    version, cached = (
+        (None, None)
+        if b"like" in request.scope["query_string"].lower()
+        else _lookup(state, request)
+    )
+    if cached is not None:
+        return cached
     query = _combined(
         q,
         types=type,
@@ -170,30 +222,42 @@ def search_samples(
     )
     if cursor and offset is not None:
         raise ConfigError("give a cursor or an offset, not both")
-    offset = _decode_cursor(cursor, query) if cursor else offset or 0
+    start = _decode_cursor(cursor, query) if cursor else offset or 0
     library = state.library
-    hits = library.search(query, limit=limit + 1, offset=offset)
-    more = len(hits) > limit
-    return SamplePage(
-        items=hits[:limit],
-        total=library.count(query),
-        next_cursor=_encode_cursor(offset + limit, query) if more else None,
-    )
+
+    def page() -> SamplePage:
+        hits, total = library.search_page(query, limit=limit + 1, offset=start)
+        more = len(hits) > limit
+        return SamplePage(
+            items=hits[:limit],
+            total=total,
+            next_cursor=_encode_cursor(start + limit, query) if more else None,
+        )
+
+    return await _answer(state, request, version, page)
 
 
 # --- one sample -----------------------------------------------------------------------------------
-@router.get("/{sample_id}", responses=_404)
-def get_sample(state: State, _client: Client, sample_id: SampleId) -> SampleDetail:
-    library = state.library
-    sample = library.get(sample_id)
-    store = library.store  # the sample is known: no re-fetch
-    return SampleDetail(
-        sample=sample,
-        analysis=store.analysis(sample.id),
-        collections=store.collections_of(sample.id),
-        derived_from=store.derivation(sample.id),
-        derivatives=store.derivatives(sample.id),
-    )
+@router.get("/{sample_id}", responses=_404, response_model=SampleDetail)
+async def get_sample(
+    request: Request, state: State, _client: Client, sample_id: SampleId
+) -> Response:
+    library = await state.open_library()
+    version, cached = _lookup(state, request)
+    if cached is not None:
+        return cached
+
+    def detail() -> SampleDetail:
+        record = library.record(sample_id)
+        return SampleDetail(
+            sample=record.sample,
+            analysis=record.analysis,
+            collections=list(record.collections),
+            derived_from=record.derived_from,
+            derivatives=list(record.derivatives),
+        )
+
+    return await _answer(state, request, version, detail)
 
 
 @router.patch("/{sample_id}", responses=_404)
