@@ -11,6 +11,12 @@ An entry keeps the JSON body and, from :data:`GZIP_MIN_BYTES` on, its gzip encod
 used first beyond ``max_bytes``. Where the store cannot tell a version (PostgreSQL) or
 ``max_bytes`` is 0, answers are made the same way but never kept.
 
+The routes make and keep entries; :class:`CacheMiddleware` answers from them before routing,
+so a hit costs no dependency solving or parameter validation: only a ``GET`` whose exact path
+and query string a route answered with 200 at the current version is found, and only for a
+caller the app would let in (with API keys on, a request without a valid key goes on to the
+app, which refuses it as always).
+
 Example:
     >>> cache, key = ResponseCache(1 << 20), ("/api/samples/1", b"")
     >>> cache.lookup(7, key) is None  # a miss, at version 7
@@ -26,12 +32,21 @@ from __future__ import annotations
 import gzip
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-__all__ = ["GZIP_LEVEL", "GZIP_MIN_BYTES", "CacheEntry", "ResponseCache"]
+__all__ = [
+    "GZIP_LEVEL",
+    "GZIP_MIN_BYTES",
+    "CacheEntry",
+    "CacheMiddleware",
+    "ResponseCache",
+    "cache_key",
+]
 
 #: Bodies from this size on are sent gzipped to clients that accept it (the app's GZip
 #: middleware uses the same threshold for every other JSON answer).
@@ -50,21 +65,31 @@ class CacheEntry:
 
     body: bytes
     gzipped: bytes | None
+    #: The route that made it (the metrics label hits with its template).
+    route: Any = None
 
     @property
     def size_bytes(self) -> int:
         return len(self.body) + len(self.gzipped or b"") + _ENTRY_OVERHEAD_BYTES
 
-    def response(self, *, accept_gzip: bool, hit: bool) -> Response:
-        """The HTTP answer (``X-Cache: hit|miss`` says whether it was kept from before)."""
-        headers = {"x-cache": "hit" if hit else "miss"}
-        if self.gzipped is None:
-            return Response(self.body, media_type="application/json", headers=headers)
-        headers["vary"] = "Accept-Encoding"
-        if not accept_gzip:
-            return Response(self.body, media_type="application/json", headers=headers)
-        headers["content-encoding"] = "gzip"
-        return Response(self.gzipped, media_type="application/json", headers=headers)
+    def response(self, *, accept_gzip: bool) -> Response:
+        """The answer as the route sends it (``X-Cache: miss``)."""
+        body, headers = self.encoded(accept_gzip=accept_gzip, cache=b"miss")
+        return Response(body, headers={k.decode(): v.decode() for k, v in headers})
+
+    def encoded(
+        self, *, accept_gzip: bool, cache: bytes
+    ) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+        """The body and ASGI headers to send (gzipped when large enough and accepted)."""
+        headers = [(b"content-type", b"application/json"), (b"x-cache", cache)]
+        body = self.body
+        if self.gzipped is not None:
+            headers.append((b"vary", b"Accept-Encoding"))
+            if accept_gzip:
+                body = self.gzipped
+                headers.append((b"content-encoding", b"gzip"))
+        headers.append((b"content-length", str(len(body)).encode()))
+        return body, headers
 
 
 class ResponseCache:
@@ -76,8 +101,6 @@ class ResponseCache:
         self._version: Hashable | None = None
         self._bytes = 0
         self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
 
     @property
     def enabled(self) -> bool:
@@ -91,11 +114,18 @@ class ResponseCache:
         return len(self._entries)
 
     @staticmethod
-    def entry(body: bytes) -> CacheEntry:
+    def entry(body: bytes, *, route: Any = None) -> CacheEntry:
         """An entry for ``body`` (compressed here: call it off the event loop, zlib lets go of
         the GIL)."""
         gzipped = gzip.compress(body, GZIP_LEVEL, mtime=0) if len(body) >= GZIP_MIN_BYTES else None
-        return CacheEntry(body, gzipped)
+        return CacheEntry(body, gzipped, route)
+
+    def _adopt(self, version: Hashable) -> None:
+        # Versions are compared, never ordered: any other version means other data.
+        if version != self._version:
+            self._entries.clear()
+            self._bytes = 0
+            self._version = version
 
     def lookup(self, version: Hashable | None, key: Hashable) -> CacheEntry | None:
         """The entry filed under ``key`` at ``version``; a version other than the cache's
@@ -103,27 +133,19 @@ class ResponseCache:
         if version is None or not self.max_bytes:
             return None
         with self._lock:
-            if version != self._version:
-                self._entries.clear()
-                self._bytes = 0
-                self._version = version
+            self._adopt(version)
             found = self._entries.get(key)
-            if found is None:
-                self.misses += 1
-                return None
-            self._entries.move_to_end(key)
-            self.hits += 1
+            if found is not None:
+                self._entries.move_to_end(key)
             return found
 
     def store(self, version: Hashable | None, key: Hashable, entry: CacheEntry) -> None:
-        """Keep ``entry`` if ``version`` is still the cache's (else the data has changed
-        since it was read, and the entry is dropped)."""
+        """Keep ``entry``, made from data read at ``version`` (None: keep nothing)."""
         size = entry.size_bytes
         if version is None or size > self.max_bytes // _MAX_ENTRY_SHARE:
             return
         with self._lock:
-            if version != self._version:
-                return
+            self._adopt(version)
             old = self._entries.pop(key, None)
             if old is not None:
                 self._bytes -= old.size_bytes
@@ -132,3 +154,58 @@ class ResponseCache:
             while self._bytes > self.max_bytes:
                 _, dropped = self._entries.popitem(last=False)
                 self._bytes -= dropped.size_bytes
+
+
+def cache_key(scope: Scope) -> Hashable:
+    """What an answer is filed under: the raw path and query string (a request spelled
+    differently is only a miss, never a wrong hit)."""
+    return (scope["path"], scope["query_string"])
+
+
+class CacheMiddleware:
+    """Answer a ``GET`` from the cache before routing (pure ASGI).
+
+    Args:
+        cache: Where the routes keep their answers.
+        version: The library's data version now (None: the library is not open yet, or
+            cannot tell; the request goes on to the app).
+        authorized: Whether an ``Authorization`` header value (or None) would be let in.
+        on_hit: Called for each answer sent from the cache (metrics).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        cache: ResponseCache,
+        version: Callable[[], Hashable | None],
+        authorized: Callable[[str | None], bool],
+        on_hit: Callable[[], None],
+    ) -> None:
+        self.app = app
+        self.cache = cache
+        self.version = version
+        self.authorized = authorized
+        self.on_hit = on_hit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET" or not len(self.cache):
+            await self.app(scope, receive, send)
+            return
+        entry = self.cache.lookup(self.version(), cache_key(scope))
+        accept_gzip, authorization = False, None
+        if entry is not None:
+            for name, value in scope["headers"]:
+                if name == b"accept-encoding":
+                    accept_gzip = b"gzip" in value
+                elif name == b"authorization":
+                    authorization = value.decode("latin-1")
+        if entry is None or not self.authorized(authorization):
+            await self.app(scope, receive, send)
+            return
+        if entry.route is not None:
+            scope["route"] = entry.route
+        body, headers = entry.encoded(accept_gzip=accept_gzip, cache=b"hit")
+        self.on_hit()
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})

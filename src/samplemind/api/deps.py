@@ -7,6 +7,7 @@ hop per dependency per request that costs more than the work itself.
 from __future__ import annotations
 
 import threading
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated
 
@@ -20,6 +21,7 @@ from samplemind.api.jobs import JobManager
 from samplemind.api.metrics import Metrics
 from samplemind.api.security import KeyChecker, RateLimiter
 from samplemind.config import Settings
+from samplemind.errors import AuthenticationError
 from samplemind.library import Library, open_library
 
 if TYPE_CHECKING:
@@ -64,6 +66,22 @@ class ApiState:
         if self._library is None:
             return await anyio.to_thread.run_sync(lambda: self.library)
         return self._library
+
+    def data_version(self) -> Hashable | None:
+        """The library's data version while answers are cached (api/cache.py); None while
+        the cache is off or the library is not open yet."""
+        library = self._library
+        if library is None or not self.responses.enabled:
+            return None
+        return library.data_version()
+
+    def authorized(self, authorization: str | None) -> bool:
+        """Whether :func:`authorize` would let in a request with this header."""
+        try:
+            self.keys.client_id(authorization)
+        except AuthenticationError:
+            return False
+        return True
 
     @property
     def pool(self) -> AnalysisPool:

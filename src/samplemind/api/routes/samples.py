@@ -6,7 +6,7 @@ import base64
 import binascii
 import hashlib
 import os
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Annotated, Any, Literal
 
@@ -16,7 +16,7 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
-from samplemind.api.cache import CacheEntry
+from samplemind.api.cache import CacheEntry, cache_key
 from samplemind.api.deps import ApiState, Client, Expensive, State
 from samplemind.api.schemas import (
     ErrorBody,
@@ -112,39 +112,24 @@ def _combined(
     return query
 
 
-# --- cached answers ---------------------------------------------------------------------------
-def _cache_key(request: Request) -> Hashable:
-    # The raw path and query: a differently spelled request is only a miss, never a wrong hit.
-    return (request.scope["path"], request.scope["query_string"])
-
-
-def _lookup(state: ApiState, request: Request) -> tuple[Hashable | None, Response | None]:
-    """``(data version, cached answer or None)``; the version is None when nothing may be
-    cached (the cache is off, or the store cannot tell)."""
-    cache = state.responses
-    if not cache.enabled:
-        return None, None
-    version = state.library.data_version()
-    found = cache.lookup(version, _cache_key(request))
-    state.metrics.cache.labels("hit" if found else "miss").inc()
-    if found is None:
-        return version, None
-    return version, found.response(accept_gzip=_accepts_gzip(request), hit=True)
-
-
+# --- answers the cache keeps (api/cache.py answers hits before routing) ----------------------
 async def _answer(
-    state: ApiState, request: Request, version: Hashable | None, make: Callable[[], BaseModel]
+    state: ApiState, request: Request, make: Callable[[], BaseModel], *, cacheable: bool = True
 ) -> Response:
-    """Make the answer in a worker thread (SQL, JSON and gzip there), keep it under
-    ``version``, send it."""
+    """Make the answer in a worker thread (SQL, JSON and gzip there) and keep it under the
+    data version read before."""
+    version = state.data_version() if cacheable else None
+    route = request.scope.get("route")
 
     def build() -> CacheEntry:
         model = make()
-        return state.responses.entry(model.__pydantic_serializer__.to_json(model))
+        return state.responses.entry(model.__pydantic_serializer__.to_json(model), route=route)
 
     entry = await anyio.to_thread.run_sync(build)
-    state.responses.store(version, _cache_key(request), entry)
-    return entry.response(accept_gzip=_accepts_gzip(request), hit=False)
+    if version is not None:
+        state.responses.store(version, cache_key(request.scope), entry)
+        state.metrics.cache.labels("miss").inc()
+    return entry.response(accept_gzip=_accepts_gzip(request))
 
 
 def _accepts_gzip(request: Request) -> bool:
@@ -201,14 +186,6 @@ async def search_samples(
 ) -> Response:
     """Filters are ANDed with `q`; results rank by relevance (or similarity with `like:`)."""
     await state.open_library()
-    # `like:` answers depend on the similarity index, which the data version does not cover.
-    version, cached = (
-        (None, None)
-        if b"like" in request.scope["query_string"].lower()
-        else _lookup(state, request)
-    )
-    if cached is not None:
-        return cached
     query = _combined(
         q,
         types=type,
@@ -234,7 +211,8 @@ async def search_samples(
             next_cursor=_encode_cursor(start + limit, query) if more else None,
         )
 
-    return await _answer(state, request, version, page)
+    # `like:` answers depend on the similarity index, which the data version does not cover.
+    return await _answer(state, request, page, cacheable=query.like is None)
 
 
 # --- one sample -----------------------------------------------------------------------------------
@@ -243,9 +221,6 @@ async def get_sample(
     request: Request, state: State, _client: Client, sample_id: SampleId
 ) -> Response:
     library = await state.open_library()
-    version, cached = _lookup(state, request)
-    if cached is not None:
-        return cached
 
     def detail() -> SampleDetail:
         record = library.record(sample_id)
@@ -257,7 +232,7 @@ async def get_sample(
             derivatives=list(record.derivatives),
         )
 
-    return await _answer(state, request, version, detail)
+    return await _answer(state, request, detail)
 
 
 @router.patch("/{sample_id}", responses=_404)
