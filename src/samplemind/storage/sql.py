@@ -20,11 +20,13 @@ returns the level that was actually saved rather than guessing it from analyzer 
 
 from __future__ import annotations
 
+import functools
 import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -382,7 +384,10 @@ class SqlStore(SampleStore):
             raise SampleNotFoundError(f"no sample with id {sample_id}")
 
     @staticmethod
+    @functools.cache
     def _select_samples() -> sa.Select[Any]:
+        # Built once: a select is immutable (``.where`` copies it), and coercing its ~40
+        # columns again on every read cost more than running the read.
         favourite = t.favourites.c.sample_id.is_not(None).label("favourite")
         return sa.select(*_SAMPLE_COLUMNS, favourite).select_from(
             _s.outerjoin(t.favourites, t.favourites.c.sample_id == _s.c.id)
@@ -394,12 +399,7 @@ class SqlStore(SampleStore):
         ids = [row.id for row in rows]
         tags: dict[int, list[Tag]] = {}
         for chunk in _chunks(ids):
-            query = (
-                sa.select(t.tags.c.sample_id, t.tags.c.name, t.tags.c.source, t.tags.c.confidence)
-                .where(t.tags.c.sample_id.in_(chunk))
-                .order_by(t.tags.c.id)
-            )
-            for tag in conn.execute(query):
+            for tag in conn.execute(_reads().tags_of, {"ids": list(chunk)}):
                 tags.setdefault(tag.sample_id, []).append(
                     Tag(name=tag.name, source=TagSource(tag.source), confidence=tag.confidence)
                 )
@@ -420,7 +420,7 @@ class SqlStore(SampleStore):
         unique = list(dict.fromkeys(sample_ids))
         rows: dict[int, Row[Any]] = {}
         for chunk in _chunks(unique):
-            for row in conn.execute(self._select_samples().where(_s.c.id.in_(chunk))):
+            for row in conn.execute(_reads().samples_by_id, {"ids": list(chunk)}):
                 rows[row.id] = row
         by_id = {sample.id: sample for sample in self._hydrate(conn, list(rows.values()))}
         return [by_id[i] for i in sample_ids if i in by_id]
@@ -682,12 +682,9 @@ class SqlStore(SampleStore):
     def _analysis(
         conn: Connection, sample_id: int, facts: Mapping[Any, Any]
     ) -> AnalysisResult | None:
-        a = t.analyses
         rows = {
             row.analyzer: (row.version, row.data)
-            for row in conn.execute(
-                sa.select(a.c.analyzer, a.c.version, a.c.data).where(a.c.sample_id == sample_id)
-            )
+            for row in conn.execute(_reads().analyses_of, {"id": sample_id})
         }
         try:
             return rebuild_analysis(facts, rows)
@@ -1112,13 +1109,7 @@ class SqlStore(SampleStore):
 
     @staticmethod
     def _collections_of(conn: Connection, sample_id: int) -> list[str]:
-        items, named = t.collection_items, t.collections
-        names = conn.execute(
-            sa.select(named.c.name)
-            .join(items, items.c.collection_id == named.c.id)
-            .where(items.c.sample_id == sample_id)
-        ).scalars()
-        return sorted(names)
+        return sorted(conn.execute(_reads().collections_of, {"id": sample_id}).scalars())
 
     # --- derived samples ---------------------------------------------------------------------
     def record_derivation(
@@ -1173,16 +1164,12 @@ class SqlStore(SampleStore):
 
     @classmethod
     def _derivation_of(cls, conn: Connection, sample_id: int) -> Derivation | None:
-        d = t.derivations
-        row = conn.execute(sa.select(d).where(d.c.sample_id == sample_id)).first()
+        row = conn.execute(_reads().derivation_of, {"id": sample_id}).first()
         return None if row is None else cls._derivation(row)
 
     @classmethod
     def _derivatives(cls, conn: Connection, source_id: int) -> list[Derivation]:
-        d = t.derivations
-        rows = conn.execute(
-            sa.select(d).where(d.c.source_id == source_id).order_by(d.c.sample_id)
-        ).all()
+        rows = conn.execute(_reads().derivatives_of, {"id": source_id}).all()
         return [cls._derivation(row) for row in rows]
 
     # --- scan runs -------------------------------------------------------------------------
@@ -1321,6 +1308,39 @@ class SqlStore(SampleStore):
         values = dict(row._mapping)
         values["created_at"] = _utc(values["created_at"])
         return AiDescription.model_validate(values)
+
+
+@dataclass(frozen=True)
+class _Reads:
+    """The reads of a sample's detail and of a search page, built once with bound parameters
+    (building a statement, column by column, cost more than running it)."""
+
+    samples_by_id: sa.Select[Any]
+    tags_of: sa.Select[Any]
+    analyses_of: sa.Select[Any]
+    collections_of: sa.Select[Any]
+    derivation_of: sa.Select[Any]
+    derivatives_of: sa.Select[Any]
+
+
+@functools.cache
+def _reads() -> _Reads:
+    a, d, items, named = t.analyses, t.derivations, t.collection_items, t.collections
+    one: sa.BindParameter[int] = sa.bindparam("id")
+    return _Reads(
+        samples_by_id=SqlStore._select_samples().where(
+            _s.c.id.in_(sa.bindparam("ids", expanding=True))
+        ),
+        tags_of=sa.select(t.tags.c.sample_id, t.tags.c.name, t.tags.c.source, t.tags.c.confidence)
+        .where(t.tags.c.sample_id.in_(sa.bindparam("ids", expanding=True)))
+        .order_by(t.tags.c.id),
+        analyses_of=sa.select(a.c.analyzer, a.c.version, a.c.data).where(a.c.sample_id == one),
+        collections_of=sa.select(named.c.name)
+        .join(items, items.c.collection_id == named.c.id)
+        .where(items.c.sample_id == one),
+        derivation_of=sa.select(d).where(d.c.sample_id == one),
+        derivatives_of=sa.select(d).where(d.c.source_id == one).order_by(d.c.sample_id),
+    )
 
 
 def _sqlite_engine(url: URL, safe: str, *, busy_timeout_ms: int) -> Engine:
