@@ -352,8 +352,8 @@ def _lua_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _wrk_script(scenario: Scenario, seed: int, folder: Path) -> Path:
-    path = folder / f"{scenario.name}.lua"
+def _wrk_script(scenario: Scenario, seed: int, folder: Path, *, suffix: str = "") -> Path:
+    path = folder / f"{scenario.name}{suffix}.lua"
     path.write_text(
         _WRK_LUA
         % {
@@ -392,8 +392,9 @@ def _run_wrk(
     wrk: str, base: str, scenario: Scenario, args: argparse.Namespace, pid: int, folder: Path
 ) -> Result:
     script = _wrk_script(scenario, args.seed, folder)
-    if args.warmup > 0:
-        _wrk(wrk, base, script, clients=args.clients, seconds=args.warmup)
+    if args.warmup > 0:  # its own random draws: the measured run does not replay them
+        warmup = _wrk_script(scenario, args.seed + 1, folder, suffix="-warmup")
+        _wrk(wrk, base, warmup, clients=args.clients, seconds=args.warmup)
     before = _tree_cpu_s(pid), _own_cpu_s(), _machine_cpu_s()
     out = _wrk(wrk, base, script, clients=args.clients, seconds=args.duration)
     after = _tree_cpu_s(pid), _own_cpu_s(), _machine_cpu_s()

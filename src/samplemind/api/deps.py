@@ -51,6 +51,12 @@ class ApiState:
     _jobs: JobManager | None = field(default=None, init=False)
     _ai: AiService | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    #: Threads making search pages and sample details at once. Python holds the GIL for
+    #: most of that work, so more threads than cores only queue for it, and the event loop
+    #: (answering cache hits) waits behind all of them: more threads, longer tails.
+    readers: anyio.CapacityLimiter = field(
+        default_factory=lambda: anyio.CapacityLimiter(2), init=False
+    )
 
     @property
     def library(self) -> Library:

@@ -125,7 +125,7 @@ async def _answer(
         model = make()
         return state.responses.entry(model.__pydantic_serializer__.to_json(model), route=route)
 
-    entry = await anyio.to_thread.run_sync(build)
+    entry = await anyio.to_thread.run_sync(build, limiter=state.readers)
     if version is not None:
         state.responses.store(version, cache_key(request.scope), entry)
         state.metrics.cache.labels("miss").inc()
