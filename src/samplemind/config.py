@@ -119,6 +119,9 @@ class Settings(BaseSettings):
     api_workers: int | None = Field(
         None, ge=1, description="Processes analyzing uploads; None: half the cores, at least 1."
     )
+    api_access_log: bool = Field(
+        True, description="`samplemind serve` logs a line per request (uvicorn's access log)."
+    )
     api_cache_mb: float = Field(
         64.0,
         ge=0,
