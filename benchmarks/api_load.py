@@ -198,11 +198,12 @@ def _build_library(data_dir: Path, rows: int, seed: int) -> float:
 
 
 def _start_server(
-    data_dir: Path, port: int, log: IO[bytes], *, cache_mb: float
+    data_dir: Path, port: int, log: IO[bytes], *, cache_mb: float, access_log: bool
 ) -> subprocess.Popen[bytes]:
     env = _env(data_dir)
     env["SAMPLEMIND_VECTOR_BACKEND"] = "memory"
     env["SAMPLEMIND_API_CACHE_MB"] = str(cache_mb)
+    env["SAMPLEMIND_API_ACCESS_LOG"] = "true" if access_log else "false"
     cmd = [sys.executable, "-m", "samplemind", "serve", "--host", "127.0.0.1", "--port", str(port)]
     # uvicorn's access log goes to stdout: into the file too, never an unread pipe.
     return subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -586,6 +587,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--cache-mb", type=float, default=64.0, help="its size when on")
     parser.add_argument(
+        "--access-log", choices=("on", "off"), default="on", help="uvicorn's line per request"
+    )
+    parser.add_argument(
         "--client", choices=("auto", "wrk", "httpx"), default="auto", help="auto: wrk if found"
     )
     args = parser.parse_args(argv)
@@ -613,7 +617,7 @@ def main(argv: list[str] | None = None) -> None:
             f"\nAPI load benchmark: {args.rows} samples (built in {built_s:.1f} s), "
             f"{args.clients} clients ({'wrk' if wrk else 'httpx'}), "
             f"{len(available['search'].paths)} distinct searches, {os.cpu_count()} CPUs, "
-            f"Python {sys.version.split()[0]}; "
+            f"Python {sys.version.split()[0]}, access log {args.access_log}; "
             f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} at the start"
         )
         for mode in modes:
@@ -637,7 +641,13 @@ def _serve_and_run(
     log_path = data_dir / f"server-{mode}.log"
     results = []
     with open(log_path, "wb") as log:
-        proc = _start_server(data_dir, port, log, cache_mb=args.cache_mb if mode == "on" else 0)
+        proc = _start_server(
+            data_dir,
+            port,
+            log,
+            cache_mb=args.cache_mb if mode == "on" else 0,
+            access_log=args.access_log == "on",
+        )
     try:
         try:
             up_s = _wait_healthy(proc, base)
