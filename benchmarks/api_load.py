@@ -160,6 +160,7 @@ class Result:
     server_cpu_s: float = 0.0
     client_cpu_s: float = 0.0
     machine_cpu_s: float = 0.0  # every process on the machine, for what else was running
+    server_wait_s: float = 0.0  # the server's threads, ready but waiting for a CPU
     load: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
     @property
@@ -246,8 +247,8 @@ def _proc_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _tree_cpu_s(root: int) -> float:
-    """CPU seconds of ``root`` and its living descendants (a server's worker processes)."""
+def _tree(root: int) -> list[int]:
+    """``root`` and its living descendants (a server's worker processes)."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -257,12 +258,36 @@ def _tree_cpu_s(root: int) -> float:
             except (OSError, IndexError, ValueError):
                 continue
             children.setdefault(ppid, []).append(int(entry))
-    total, stack = 0.0, [root]
+    found, stack = [], [root]
     while stack:
         pid = stack.pop()
-        total += _proc_cpu_s(pid)
+        found.append(pid)
         stack.extend(children.get(pid, ()))
-    return total
+    return found
+
+
+def _tree_cpu_s(root: int) -> float:
+    """CPU seconds of ``root`` and its living descendants."""
+    return sum(_proc_cpu_s(pid) for pid in _tree(root))
+
+
+def _tree_wait_s(root: int) -> float:
+    """Seconds the threads of ``root`` and its descendants were ready to run but waited for a
+    CPU (the run-queue wait of ``/proc/<pid>/task/<tid>/schedstat``; 0 where unavailable):
+    what other processes on the machine cost the server."""
+    total = 0
+    for pid in _tree(root):
+        try:
+            tids = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                with open(f"/proc/{pid}/task/{tid}/schedstat") as fh:
+                    total += int(fh.read().split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    return total / 1e9
 
 
 def _machine_cpu_s() -> float:
@@ -397,8 +422,10 @@ def _run_wrk(
         warmup = _wrk_script(scenario, args.seed + 1, folder, suffix="-warmup")
         _wrk(wrk, base, warmup, clients=args.clients, seconds=args.warmup)
     before = _tree_cpu_s(pid), _own_cpu_s(), _machine_cpu_s()
+    waited = _tree_wait_s(pid)
     out = _wrk(wrk, base, script, clients=args.clients, seconds=args.duration)
     after = _tree_cpu_s(pid), _own_cpu_s(), _machine_cpu_s()
+    result_wait = _tree_wait_s(pid) - waited
     result = Result(scenario.name, "", args.clients, "wrk")
     result.requests = int(out["requests"])
     result.elapsed_s = out["duration_us"] / 1e6
@@ -409,6 +436,7 @@ def _run_wrk(
     result.server_cpu_s, result.client_cpu_s, result.machine_cpu_s = (
         a - b for a, b in zip(after, before, strict=True)
     )
+    result.server_wait_s = result_wait
     return result
 
 
@@ -543,10 +571,11 @@ def _report(results: list[Result], args: argparse.Namespace) -> None:
     print(f"\nCPU over each measured window ({cores} cores, {cores * 100} % in all):\n")
     print(
         "| scenario | cache | server CPU s | server % | client CPU s | client % | "
-        "other processes % |"
+        "other processes % | server waited for a CPU s |"
     )
     print(
-        "|----------|-------|-------------:|---------:|-------------:|---------:|------------------:|"
+        "|----------|-------|-------------:|---------:|-------------:|---------:|"
+        "------------------:|-------------------------:|"
     )
     for r in results:
         window = r.elapsed_s or 1.0
@@ -554,7 +583,8 @@ def _report(results: list[Result], args: argparse.Namespace) -> None:
         print(
             f"| {r.scenario} | {r.cache} | {r.server_cpu_s:.1f} | "
             f"{100 * r.server_cpu_s / window:.0f} | {r.client_cpu_s:.1f} | "
-            f"{100 * r.client_cpu_s / window:.0f} | {100 * other / window:.0f} |"
+            f"{100 * r.client_cpu_s / window:.0f} | {100 * other / window:.0f} | "
+            f"{r.server_wait_s:.1f} |"
         )
     print(
         "\n(server: the uvicorn process and its children; client: "
