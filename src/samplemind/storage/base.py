@@ -75,6 +75,11 @@ class FileState(tuple[int, str, int, int, str, bool]):
 class SampleStore(ABC):
     """Persistent library state. See the module docstring for the transaction rules."""
 
+    #: Whether reads are computation in this process (an embedded database such as SQLite,
+    #: or memory) rather than waits on a server. A server answers such reads on its event
+    #: loop: threads would only queue for the GIL.
+    embedded: bool = False
+
     # --- lifecycle -------------------------------------------------------------------------
     @abstractmethod
     def close(self) -> None:

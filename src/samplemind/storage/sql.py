@@ -189,6 +189,7 @@ class SqlStore(SampleStore):
         self._dialect = engine.dialect.name
         self._url = engine.url.render_as_string(hide_password=True)
         self._closed = False
+        self.embedded = self._dialect == "sqlite"
         # data_version(): this process's write transactions, counted under a lock (a lost
         # increment could hide a write), and on a SQLite file a connection of its own whose
         # ``PRAGMA data_version`` moves when any other connection, any process, commits.
