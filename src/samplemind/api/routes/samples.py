@@ -118,11 +118,11 @@ async def _answer(
 ) -> Response:
     """Make the answer (reads, JSON, gzip) and keep it under the data version read before.
 
-    On an embedded store (SQLite) the answer is made right here on the event loop: the reads
-    are this process's own computation, and in a worker thread they would hold the GIL that
-    every other request on the loop waits for (measured: a quarter of the throughput, and
-    half-second tails for the cache hits around them). A database server's reads are waits,
-    which worker threads overlap.
+    An answer the cache will keep, from an embedded store (SQLite), is made right here on the
+    event loop: such misses are rare, and in a worker thread they would hold the GIL that the
+    cache hits on the loop wait for (measured: a quarter of the throughput, and half-second
+    tails for the hits). Otherwise (no cache, or a database server, whose reads are waits)
+    at most two worker threads make them, so one slow query does not stop every other.
     """
     version = state.data_version() if cacheable else None
     route = request.scope.get("route")
@@ -131,7 +131,7 @@ async def _answer(
         model = make()
         return state.responses.entry(model.__pydantic_serializer__.to_json(model), route=route)
 
-    if state.library.store.embedded:
+    if version is not None and state.library.store.embedded:
         entry = build()
     else:
         entry = await anyio.to_thread.run_sync(build, limiter=state.readers)
