@@ -508,8 +508,11 @@ async def _httpx_scenario(
             for i in range(args.clients)
         ]
 
+        waited: list[float] = []
+
         async def cpu_at(when: float) -> tuple[float, float, float]:
             await asyncio.sleep(max(0.0, when - time.perf_counter()))
+            waited.append(_tree_wait_s(pid))
             return _tree_cpu_s(pid), _own_cpu_s(), _machine_cpu_s()
 
         # CPU is counted from the end of the warm-up (approximately: a sleep on the same loop).
@@ -517,6 +520,7 @@ async def _httpx_scenario(
         ends = await asyncio.gather(*tasks)
         before = await probe
         after = _tree_cpu_s(pid), _own_cpu_s(), _machine_cpu_s()
+        result.server_wait_s = _tree_wait_s(pid) - waited[0]
     result.elapsed_s = max(ends) - measure_from
     result.requests = len(latencies)
     if latencies:
