@@ -119,6 +119,15 @@ class Settings(BaseSettings):
     api_workers: int | None = Field(
         None, ge=1, description="Processes analyzing uploads; None: half the cores, at least 1."
     )
+    api_access_log: bool = Field(
+        True, description="`samplemind serve` logs a line per request (uvicorn's access log)."
+    )
+    api_cache_mb: float = Field(
+        64.0,
+        ge=0,
+        description="Memory for cached search pages and sample details (dropped on any write "
+        "to the library, from any process); 0: off. SQLite only.",
+    )
     web_dir: Path | None = Field(
         None, description="The built web app served at `/`; None: web/dist of the checkout."
     )

@@ -109,3 +109,38 @@ def test_serve_refuses_other_addresses_without_a_key(
     monkeypatch.setenv("SAMPLEMIND_DATA_DIR", str(tmp_path))
     assert main(["serve", "--host", "0.0.0.0"]) == 2
     assert "refusing to listen on 0.0.0.0 without an API key" in capfd.readouterr().err
+
+
+@pytest.mark.parametrize("flag", ["--access-log", "--no-access-log"])
+def test_the_access_log_can_be_turned_off(
+    flag: str, scanned: tuple[Path, Path], tmp_path: Path
+) -> None:
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(scanned[1], data)
+    port = free_port()
+    env = {**os.environ, "SAMPLEMIND_DATA_DIR": str(data), "SAMPLEMIND_API_WORKERS": "1"}
+    env["SAMPLEMIND_VECTOR_BACKEND"] = "memory"
+    log_path = tmp_path / "server.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "samplemind", "serve", "--port", str(port), flag],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            pytest.fail(log_path.read_text())
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(20)
+    logged = '"GET /health HTTP/1.1" 200' in log_path.read_text()
+    assert logged == (flag == "--access-log"), log_path.read_text()

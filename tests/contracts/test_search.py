@@ -185,6 +185,8 @@ class Library:
         found = self.find(text)
         assert len(found) == len(set(found)), f"{text!r} returned a sample twice"
         assert self.store.count_matching(parse_query(text)) == len(found), text
+        hits, total = self.store.search_page(parse_query(text), limit=100)
+        assert [self.labels[h.sample.id] for h in hits] == found and total == len(found), text
         return set(found)
 
 

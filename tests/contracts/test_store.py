@@ -905,3 +905,42 @@ def test_forgetting_samples_keeps_or_drops_links_like_the_foreign_keys(store: Sa
 
     store.delete_sample(grandchild)  # a derived sample's own row goes with it
     assert store.derivation(grandchild) is None and store.derivatives(derived) == []
+
+
+# --- reads the API makes in one go ---------------------------------------------------------
+
+
+def test_a_record_is_what_the_single_reads_say(store: SampleStore) -> None:
+    source, derived, plain = add(store, "/lib/a.wav", "/lib/b.wav", "/lib/c.wav")
+    store.save_analysis(source, result_for(facts("/lib/a.wav"), {"loudness": 1, "tempo": 1}))
+    store.add_tags(source, [Tag(name="dark")])
+    store.set_favourite(source)
+    for name in ("zeta", "alpha"):
+        store.create_collection(name)
+        store.add_to_collection(name, [source])
+    store.record_derivation(derived, source, DerivationKind.PROCESS, {"stretch_to_bpm": 128.0})
+
+    record = store.record(source)
+    assert record.sample == store.get(source) and record.sample.favourite
+    assert record.analysis == store.analysis(source) and record.analysis is not None
+    assert record.collections == ("alpha", "zeta") == tuple(store.collections_of(source))
+    assert record.derived_from is None
+    assert record.derivatives == tuple(store.derivatives(source)) and len(record.derivatives) == 1
+
+    child = store.record(derived)
+    assert child.derived_from == store.derivation(derived) and child.analysis is None
+    assert child.derived_from is not None and child.derived_from.source_id == source
+    assert store.record(plain).collections == ()
+    with pytest.raises(SampleNotFoundError):
+        store.record(999_999)
+
+
+def test_a_search_page_is_the_search_and_its_count(store: SampleStore) -> None:
+    ids = add(store, *(f"/lib/Drums/Kick {i}.wav" for i in range(5)), "/lib/Bass/Sub.wav")
+    query = SearchQuery(where=OneOf("sample_type", frozenset({"nothing"})))
+    assert store.search_page(query, limit=10) == ([], 0)
+    everything = SearchQuery()
+    for limit, offset in ((10, 0), (2, 0), (2, 3), (3, 5), (3, 6), (3, 50)):
+        hits, total = store.search_page(everything, limit=limit, offset=offset)
+        assert hits == store.search(everything, limit=limit, offset=offset)
+        assert total == store.count_matching(everything) == len(ids)

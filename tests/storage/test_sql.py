@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from samplemind.domain.library import FileFacts, Tag, TagSource
+from samplemind.domain.query import SearchQuery
 from samplemind.domain.text import search_words
 from samplemind.errors import (
     ConfigError,
@@ -276,3 +277,47 @@ def test_postgres_sessions_plan_for_cached_storage_unless_the_url_says_otherwise
     assert page_cost(postgres_url) == PG_RANDOM_PAGE_COST
     separator = "&" if "?" in postgres_url else "?"
     assert page_cost(f"{postgres_url}{separator}options=-c%20random_page_cost%3D3") == 3.0
+
+
+# --- data version (what the API's response cache is keyed by) -------------------------------
+
+
+def test_the_sqlite_data_version_moves_on_every_write_from_any_connection(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'library.db'}"
+    store, other = SqlStore.open(url), SqlStore.open(url)
+    try:
+        (sample_id,) = store.add_samples([facts("/lib/a.wav")])
+        start = store.data_version()
+        assert start is not None and store.data_version() == start
+        store.get(sample_id), store.search_page(SearchQuery())  # reads change nothing
+        assert store.data_version() == start
+
+        store.set_favourite(sample_id)  # this store
+        mine = store.data_version()
+        assert mine != start
+
+        other.add_tags(sample_id, [Tag(name="dark")])  # another connection, as another process
+        theirs = store.data_version()
+        assert theirs != mine
+
+        with sqlite3.connect(tmp_path / "library.db") as raw:  # not even through a store
+            raw.execute("UPDATE samples SET bpm = 120 WHERE id = ?", (sample_id,))
+        assert store.data_version() != theirs
+    finally:
+        store.close()
+        other.close()
+    with pytest.raises(StorageUnavailableError):
+        store.data_version()
+
+
+def test_in_memory_sqlite_counts_its_writes_and_postgres_cannot_tell(pg_store: SqlStore) -> None:
+    store = SqlStore.open("sqlite://")
+    try:
+        start = store.data_version()
+        store.add_samples([facts("/lib/a.wav")])
+        assert store.data_version() not in (None, start)
+    finally:
+        store.close()
+    assert pg_store.data_version() is None

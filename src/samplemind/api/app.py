@@ -1,9 +1,11 @@
 """``create_app(settings)``: the FastAPI application.
 
 Middleware, outermost first: metrics (every request, by route template), CORS (origins from
-settings; credentials never with ``*``), GZip (JSON over 1 KiB; never audio, ranges or events),
-and the request-body limit (uploads cut off at ``upload_max_mb`` while they stream). Errors are
-translated once, in :mod:`samplemind.api.errors`.
+settings; credentials never with ``*``), the response cache (search pages and sample details
+answered before routing, see :mod:`samplemind.api.cache`), GZip (JSON over 1 KiB, level 5;
+never audio, ranges or events; cached answers come gzipped already), and the request-body
+limit (uploads cut off at ``upload_max_mb`` while they stream). Errors are translated once, in
+:mod:`samplemind.api.errors`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
 from samplemind import __version__
+from samplemind.api.cache import GZIP_LEVEL, GZIP_MIN_BYTES, CacheMiddleware, ResponseCache
 from samplemind.api.deps import ApiState
 from samplemind.api.errors import install_error_handlers
 from samplemind.api.limits import BodyLimitMiddleware
@@ -61,6 +64,7 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
         metrics=Metrics(),
         limiter=RateLimiter(settings.rate_limit),
         keys=KeyChecker(settings.api_keys),
+        responses=ResponseCache(int(settings.api_cache_mb * 2**20)),
         given_library=library,
     )
     # The AI panel is always offered: natural-language search works without a model (the
@@ -111,7 +115,20 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
         BodyLimitMiddleware,
         max_bytes=int(settings.upload_max_mb * 2**20) + _MULTIPART_SLACK_BYTES,
     )
-    app.add_middleware(GZipMiddleware, minimum_size=1024, exclude_content_types=_NEVER_GZIP)
+    app.add_middleware(
+        GZipMiddleware,
+        minimum_size=GZIP_MIN_BYTES,
+        compresslevel=GZIP_LEVEL,
+        exclude_content_types=_NEVER_GZIP,
+    )
+    hits = state.metrics.cache.labels("hit")
+    app.add_middleware(
+        CacheMiddleware,
+        cache=state.responses,
+        version=state.data_version,
+        authorized=state.authorized,
+        on_hit=hits.inc,
+    )
     if settings.cors_origins:
         wildcard = "*" in settings.cors_origins
         app.add_middleware(

@@ -1,19 +1,27 @@
-"""What routes depend on: the app's state, the caller's identity, the rate limit."""
+"""What routes depend on: the app's state, the caller's identity, the rate limit.
+
+The dependencies are ``async``: FastAPI runs a plain ``def`` dependency in the thread pool, a
+hop per dependency per request that costs more than the work itself.
+"""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated
 
+import anyio
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from samplemind.analysis.batch import AnalysisPool
+from samplemind.api.cache import ResponseCache
 from samplemind.api.jobs import JobManager
 from samplemind.api.metrics import Metrics
 from samplemind.api.security import KeyChecker, RateLimiter
 from samplemind.config import Settings
+from samplemind.errors import AuthenticationError
 from samplemind.library import Library, open_library
 
 if TYPE_CHECKING:
@@ -32,6 +40,8 @@ class ApiState:
     limiter: RateLimiter
     keys: KeyChecker
     given_library: Library | None = None
+    #: GET answers by data version (api/cache.py); none kept unless the app sizes it.
+    responses: ResponseCache = field(default_factory=lambda: ResponseCache(0))
     #: Optional features configured on this server (``GET /health`` lists them; the web app
     #: shows a feature's panel only when it is listed). A layer that adds one (the AI layer:
     #: ``"ai"``) adds its name here when it is configured.
@@ -41,6 +51,12 @@ class ApiState:
     _jobs: JobManager | None = field(default=None, init=False)
     _ai: AiService | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    #: Threads making search pages and sample details at once. Python holds the GIL for
+    #: most of that work, so more threads than cores only queue for it, and the event loop
+    #: (answering cache hits) waits behind all of them: more threads, longer tails.
+    readers: anyio.CapacityLimiter = field(
+        default_factory=lambda: anyio.CapacityLimiter(2), init=False
+    )
 
     @property
     def library(self) -> Library:
@@ -49,6 +65,29 @@ class ApiState:
                 if self._library is None:
                     self._library = self.given_library or open_library(self.settings)
         return self._library
+
+    async def open_library(self) -> Library:
+        """:attr:`library` for a coroutine: opened in a thread the first time (a migration
+        check, or a database that takes its time to answer, never stalls the event loop)."""
+        if self._library is None:
+            return await anyio.to_thread.run_sync(lambda: self.library)
+        return self._library
+
+    def data_version(self) -> Hashable | None:
+        """The library's data version while answers are cached (api/cache.py); None while
+        the cache is off or the library is not open yet."""
+        library = self._library
+        if library is None or not self.responses.enabled:
+            return None
+        return library.data_version()
+
+    def authorized(self, authorization: str | None) -> bool:
+        """Whether :func:`authorize` would let in a request with this header."""
+        try:
+            self.keys.client_id(authorization)
+        except AuthenticationError:
+            return False
+        return True
 
     @property
     def pool(self) -> AnalysisPool:
@@ -103,7 +142,7 @@ class ApiState:
             library.close()
 
 
-def get_state(request: Request) -> ApiState:
+async def get_state(request: Request) -> ApiState:
     state: ApiState = request.app.state.samplemind
     return state
 
@@ -114,7 +153,7 @@ State = Annotated[ApiState, Depends(get_state)]
 _bearer = HTTPBearer(auto_error=False, description="An API key from SAMPLEMIND_API_KEYS.")
 
 
-def authorize(
+async def authorize(
     request: Request,
     state: State,
     _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -133,7 +172,7 @@ def authorize(
 Client = Annotated[str, Depends(authorize)]
 
 
-def expensive(state: State, client: Client) -> None:
+async def expensive(state: State, client: Client) -> None:
     """Count the request against the caller's limit on expensive routes (429 over it)."""
     state.limiter.hit(client)
 

@@ -36,6 +36,13 @@ class Metrics:
             buckets=_LATENCY_BUCKETS_S,
             registry=self.registry,
         )
+        self.cache = Counter(
+            "samplemind_response_cache_lookups",
+            "Search and sample-detail answers by whether they came from the response cache "
+            "(hit) or were made (miss; also while the cache is off).",
+            ["result"],
+            registry=self.registry,
+        )
         self.analyses = Counter(
             "samplemind_analyses",
             "Files analyzed, by where they came from (upload, similar, scan) and outcome.",

@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from samplemind.domain.analysis import AnalysisResult
+
 __all__ = [
     "AnalysisState",
     "Collection",
@@ -22,6 +24,7 @@ __all__ = [
     "FileFacts",
     "PendingAnalysis",
     "Sample",
+    "SampleRecord",
     "ScanRun",
     "ScanStatus",
     "ScanSummary",
@@ -206,3 +209,13 @@ class SearchHit(_Frozen):
 
     sample: Sample
     score: float = 0.0
+
+
+class SampleRecord(_Frozen):
+    """A sample with everything stored about it: what a detail view shows."""
+
+    sample: Sample
+    analysis: AnalysisResult | None = None
+    collections: tuple[str, ...] = ()
+    derived_from: Derivation | None = None
+    derivatives: tuple[Derivation, ...] = ()

@@ -16,7 +16,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -31,6 +31,7 @@ from samplemind.domain.analysis import SAMPLE_TYPES, AnalysisResult
 from samplemind.domain.library import (
     Collection,
     Sample,
+    SampleRecord,
     ScanRun,
     ScanStatus,
     ScanSummary,
@@ -262,6 +263,35 @@ class Library:
     def count(self, query: str | SearchQuery = "") -> int:
         parsed = parse_query(query) if isinstance(query, str) else query
         return self.engine.count(parsed)
+
+    def search_page(
+        self, query: str | SearchQuery = "", *, limit: int = 50, offset: int = 0
+    ) -> tuple[list[SearchHit], int]:
+        """``(search(query, limit=, offset=), count(query))``, in one statement where it can.
+
+        Raises:
+            QuerySyntaxError: pointing at the bad token.
+        """
+        parsed = parse_query(query) if isinstance(query, str) else query
+        if parsed.like is not None:
+            self.ensure_index()
+        return self.engine.search_page(parsed, limit=limit, offset=offset)
+
+    def record(self, ref: int | str) -> SampleRecord:
+        """A sample with its analysis, collections and lineage links, read together.
+
+        Raises:
+            SampleNotFoundError.
+        """
+        text = str(ref).strip()
+        return self.store.record(int(text) if text.isdigit() else self.get(text).id)
+
+    def data_version(self) -> Hashable | None:
+        """A token that changes whenever the library's records may have changed, here or in
+        another process; None where the store cannot tell (see
+        :meth:`SampleStore.data_version`). What it does not cover: the similarity index and
+        the files themselves."""
+        return self.store.data_version()
 
     def similar(
         self,

@@ -76,6 +76,14 @@ class SearchEngine:
         """How many samples pass the filter (``like:`` does not filter)."""
         return self._store.count_matching(query)
 
+    def search_page(
+        self, query: SearchQuery, *, limit: int = 50, offset: int = 0
+    ) -> tuple[list[SearchHit], int]:
+        """:meth:`search` and :meth:`count` together (one statement without ``like:``)."""
+        if query.like is None and limit > 0:
+            return self._store.search_page(query, limit=limit, offset=offset)
+        return self.search(query, limit=limit, offset=offset), self.count(query)
+
     def similar(
         self,
         reference: Reference,

@@ -12,7 +12,7 @@ is down or locked becomes ``StorageUnavailableError``, never a driver exception.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +25,7 @@ from samplemind.domain.library import (
     FileFacts,
     PendingAnalysis,
     Sample,
+    SampleRecord,
     ScanRun,
     ScanSummary,
     SearchHit,
@@ -74,6 +75,11 @@ class FileState(tuple[int, str, int, int, str, bool]):
 class SampleStore(ABC):
     """Persistent library state. See the module docstring for the transaction rules."""
 
+    #: Whether reads are computation in this process (an embedded database such as SQLite,
+    #: or memory) rather than waits on a server. A server answers such reads on its event
+    #: loop: threads would only queue for the GIL.
+    embedded: bool = False
+
     # --- lifecycle -------------------------------------------------------------------------
     @abstractmethod
     def close(self) -> None:
@@ -82,6 +88,16 @@ class SampleStore(ABC):
     @abstractmethod
     def ping(self) -> None:
         """Raise StorageUnavailableError unless the backend answers."""
+
+    def data_version(self) -> Hashable | None:
+        """A token that changes whenever stored data may have changed since it was last read,
+        by this process or by any other (a CLI scan beside a server); ``None`` where the store
+        cannot tell, and then nothing may be cached on it.
+
+        Read it *before* reading the data it stands for: an answer computed after a write
+        that raced the read is then filed under the old token, which no later call returns.
+        """
+        return None
 
     # --- indexing (used by the scan pipeline) -----------------------------------------------
     @abstractmethod
@@ -201,6 +217,13 @@ class SampleStore(ABC):
     @abstractmethod
     def count_matching(self, query: SearchQuery) -> int: ...
 
+    def search_page(
+        self, query: SearchQuery, *, limit: int = 50, offset: int = 0
+    ) -> tuple[list[SearchHit], int]:
+        """``search(query, limit=, offset=)`` and ``count_matching(query)`` together, in one
+        read where the backend can (SQL: one statement)."""
+        return self.search(query, limit=limit, offset=offset), self.count_matching(query)
+
     @abstractmethod
     def duplicate_hashes(self) -> list[list[Sample]]:
         """Groups (size >= 2) of present samples sharing a content hash, largest first."""
@@ -300,6 +323,20 @@ class SampleStore(ABC):
     @abstractmethod
     def derivatives(self, source_id: int) -> list[Derivation]:
         """The derivations of samples made from ``source_id``, by sample id."""
+
+    def record(self, sample_id: int) -> SampleRecord:
+        """The sample, its analysis, collections (sorted), derivation and derivatives.
+
+        Raises:
+            SampleNotFoundError.
+        """
+        return SampleRecord(
+            sample=self.get(sample_id),
+            analysis=self.analysis(sample_id),
+            collections=tuple(self.collections_of(sample_id)),
+            derived_from=self.derivation(sample_id),
+            derivatives=tuple(self.derivatives(sample_id)),
+        )
 
     # --- scan runs --------------------------------------------------------------------------
     @abstractmethod

@@ -89,6 +89,8 @@ class MemoryStore(SampleStore):
         'Kick.wav'
     """
 
+    embedded = True
+
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._closed = False

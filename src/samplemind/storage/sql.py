@@ -20,9 +20,13 @@ returns the level that was actually saved rather than guessing it from analyzer 
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+import sqlite3
+import threading
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -43,6 +47,7 @@ from samplemind.domain.library import (
     FileFacts,
     PendingAnalysis,
     Sample,
+    SampleRecord,
     ScanRun,
     ScanStatus,
     ScanSummary,
@@ -122,6 +127,8 @@ _MIGRATIONS = Path(__file__).with_name("migrations")
 
 _s = t.samples
 _SAMPLE_COLUMNS = [c for c in _s.c if not c.name.startswith("fts_")]
+#: The sample fields an analysis is rebuilt with (:func:`rebuild_analysis`).
+_FACTS = frozenset({"path", "size_bytes", *AUDIO_FACTS})
 
 
 def _now() -> datetime:
@@ -182,6 +189,17 @@ class SqlStore(SampleStore):
         self._dialect = engine.dialect.name
         self._url = engine.url.render_as_string(hide_password=True)
         self._closed = False
+        self.embedded = self._dialect == "sqlite"
+        # data_version(): this process's write transactions, counted under a lock (a lost
+        # increment could hide a write), and on a SQLite file a connection of its own whose
+        # ``PRAGMA data_version`` moves when any other connection, any process, commits.
+        self._writes = 0
+        self._version_lock = threading.Lock()
+        self._watch: sqlite3.Connection | None = None
+        database = engine.url.database or ""
+        self._watch_file = (
+            database if self._dialect == "sqlite" and database not in ("", ":memory:") else None
+        )
 
     # --- lifecycle -------------------------------------------------------------------------
     @property
@@ -279,7 +297,39 @@ class SqlStore(SampleStore):
 
     def close(self) -> None:
         self._closed = True
+        with self._version_lock:
+            watch, self._watch = self._watch, None
+        if watch is not None:
+            watch.close()
         self._engine.dispose()
+
+    def data_version(self) -> Hashable | None:
+        """``(writes here, PRAGMA data_version)`` on a SQLite file; the write count alone on
+        an in-memory SQLite database (no other process can reach it); None on PostgreSQL,
+        where no cheap token sees other processes' commits (nothing is cached there)."""
+        if self._dialect != "sqlite":
+            return None
+        if self._closed:
+            raise StorageUnavailableError(f"the store for {self._url} is closed")
+        with self._version_lock:
+            if self._watch_file is None:
+                return self._writes
+            try:
+                if self._watch is None:
+                    self._watch = sqlite3.connect(
+                        self._watch_file,
+                        uri=self._watch_file.startswith("file:"),
+                        check_same_thread=False,  # used under the lock, from any thread
+                        isolation_level=None,
+                    )
+                row = self._watch.execute("PRAGMA data_version").fetchone()
+            except sqlite3.OperationalError as exc:  # gone, unreadable, locked
+                raise StorageUnavailableError(
+                    f"database {self._url} is unavailable: {exc}"
+                ) from exc
+            except sqlite3.Error as exc:
+                raise StorageError(f"database {self._url} failed: {exc}") from exc
+            return (self._writes, int(row[0]))
 
     def ping(self) -> None:
         with self._connect() as conn:
@@ -300,10 +350,14 @@ class SqlStore(SampleStore):
     @contextmanager
     def _begin(self) -> Iterator[Connection]:
         """One write transaction (``BEGIN IMMEDIATE`` on SQLite)."""
-        with self._guard(), self._engine.connect() as conn:
-            conn.execution_options(**{_IMMEDIATE: True})
-            with conn.begin():
-                yield conn
+        try:
+            with self._guard(), self._engine.connect() as conn:
+                conn.execution_options(**{_IMMEDIATE: True})
+                with conn.begin():
+                    yield conn
+        finally:  # committed or not: a changed token only costs a cache miss
+            with self._version_lock:
+                self._writes += 1
 
     @contextmanager
     def _connect(self) -> Iterator[Connection]:
@@ -331,7 +385,10 @@ class SqlStore(SampleStore):
             raise SampleNotFoundError(f"no sample with id {sample_id}")
 
     @staticmethod
+    @functools.cache
     def _select_samples() -> sa.Select[Any]:
+        # Built once: a select is immutable (``.where`` copies it), and coercing its ~40
+        # columns again on every read cost more than running the read.
         favourite = t.favourites.c.sample_id.is_not(None).label("favourite")
         return sa.select(*_SAMPLE_COLUMNS, favourite).select_from(
             _s.outerjoin(t.favourites, t.favourites.c.sample_id == _s.c.id)
@@ -343,12 +400,7 @@ class SqlStore(SampleStore):
         ids = [row.id for row in rows]
         tags: dict[int, list[Tag]] = {}
         for chunk in _chunks(ids):
-            query = (
-                sa.select(t.tags.c.sample_id, t.tags.c.name, t.tags.c.source, t.tags.c.confidence)
-                .where(t.tags.c.sample_id.in_(chunk))
-                .order_by(t.tags.c.id)
-            )
-            for tag in conn.execute(query):
+            for tag in conn.execute(_reads().tags_of, {"ids": list(chunk)}):
                 tags.setdefault(tag.sample_id, []).append(
                     Tag(name=tag.name, source=TagSource(tag.source), confidence=tag.confidence)
                 )
@@ -369,7 +421,7 @@ class SqlStore(SampleStore):
         unique = list(dict.fromkeys(sample_ids))
         rows: dict[int, Row[Any]] = {}
         for chunk in _chunks(unique):
-            for row in conn.execute(self._select_samples().where(_s.c.id.in_(chunk))):
+            for row in conn.execute(_reads().samples_by_id, {"ids": list(chunk)}):
                 rows[row.id] = row
         by_id = {sample.id: sample for sample in self._hydrate(conn, list(rows.values()))}
         return [by_id[i] for i in sample_ids if i in by_id]
@@ -617,7 +669,6 @@ class SqlStore(SampleStore):
             )
 
     def analysis(self, sample_id: int) -> AnalysisResult | None:
-        a = t.analyses
         with self._connect() as conn:
             facts = conn.execute(
                 sa.select(_s.c.path, _s.c.size_bytes, *(_s.c[c] for c in AUDIO_FACTS)).where(
@@ -626,16 +677,37 @@ class SqlStore(SampleStore):
             ).first()
             if facts is None:
                 raise SampleNotFoundError(f"no sample with id {sample_id}")
-            rows = {
-                row.analyzer: (row.version, row.data)
-                for row in conn.execute(
-                    sa.select(a.c.analyzer, a.c.version, a.c.data).where(a.c.sample_id == sample_id)
-                )
-            }
+            return self._analysis(conn, sample_id, facts._mapping)
+
+    @staticmethod
+    def _analysis(
+        conn: Connection, sample_id: int, facts: Mapping[Any, Any]
+    ) -> AnalysisResult | None:
+        rows = {
+            row.analyzer: (row.version, row.data)
+            for row in conn.execute(_reads().analyses_of, {"id": sample_id})
+        }
         try:
-            return rebuild_analysis(facts._mapping, rows)
+            return rebuild_analysis(facts, rows)
         except ValidationError as exc:
             raise StorageError(f"stored analysis of sample {sample_id} is unreadable") from exc
+
+    def record(self, sample_id: int) -> SampleRecord:
+        """The sample and everything stored about it, in one read transaction."""
+        with self._connect() as conn:
+            found = self._load(conn, [sample_id])
+            if not found:
+                raise SampleNotFoundError(f"no sample with id {sample_id}")
+            sample = found[0]
+            return SampleRecord(
+                sample=sample,
+                analysis=self._analysis(
+                    conn, sample_id, {name: getattr(sample, name) for name in _FACTS}
+                ),
+                collections=tuple(self._collections_of(conn, sample_id)),
+                derived_from=self._derivation_of(conn, sample_id),
+                derivatives=tuple(self._derivatives(conn, sample_id)),
+            )
 
     def analyzer_outputs(
         self, analyzers: Sequence[str], *, batch_size: int = 1000
@@ -719,6 +791,30 @@ class SqlStore(SampleStore):
             ranked = [(int(row[0]), float(row[1] or 0.0)) for row in conn.execute(statement)]
             samples = {s.id: s for s in self._load(conn, [i for i, _ in ranked])}
         return [SearchHit(sample=samples[i], score=score) for i, score in ranked if i in samples]
+
+    def search_page(
+        self, query: SearchQuery, *, limit: int = 50, offset: int = 0
+    ) -> tuple[list[SearchHit], int]:
+        from samplemind.storage.sqlquery import compile_count, compile_search
+
+        statement = compile_search(
+            query, dialect=self._dialect, limit=limit, offset=offset, with_total=True
+        )
+        with self._connect() as conn:
+            rows = conn.execute(statement).all()
+            if rows:
+                total = int(rows[0][2])
+            elif offset:  # past the end: the window counted nothing
+                total = int(conn.execute(compile_count(query, dialect=self._dialect)).scalar_one())
+            else:
+                total = 0
+            samples = {s.id: s for s in self._load(conn, [int(row[0]) for row in rows])}
+        hits = [
+            SearchHit(sample=samples[int(row[0])], score=float(row[1] or 0.0))
+            for row in rows
+            if int(row[0]) in samples
+        ]
+        return hits, total
 
     def count_matching(self, query: SearchQuery) -> int:
         from samplemind.storage.sqlquery import compile_count
@@ -1009,14 +1105,12 @@ class SqlStore(SampleStore):
             return self._load(conn, list(ids))
 
     def collections_of(self, sample_id: int) -> list[str]:
-        items, named = t.collection_items, t.collections
         with self._connect() as conn:
-            names = conn.execute(
-                sa.select(named.c.name)
-                .join(items, items.c.collection_id == named.c.id)
-                .where(items.c.sample_id == sample_id)
-            ).scalars()
-            return sorted(names)
+            return self._collections_of(conn, sample_id)
+
+    @staticmethod
+    def _collections_of(conn: Connection, sample_id: int) -> list[str]:
+        return sorted(conn.execute(_reads().collections_of, {"id": sample_id}).scalars())
 
     # --- derived samples ---------------------------------------------------------------------
     def record_derivation(
@@ -1062,18 +1156,22 @@ class SqlStore(SampleStore):
         )
 
     def derivation(self, sample_id: int) -> Derivation | None:
-        d = t.derivations
         with self._connect() as conn:
-            row = conn.execute(sa.select(d).where(d.c.sample_id == sample_id)).first()
-        return None if row is None else self._derivation(row)
+            return self._derivation_of(conn, sample_id)
 
     def derivatives(self, source_id: int) -> list[Derivation]:
-        d = t.derivations
         with self._connect() as conn:
-            rows = conn.execute(
-                sa.select(d).where(d.c.source_id == source_id).order_by(d.c.sample_id)
-            ).all()
-        return [self._derivation(row) for row in rows]
+            return self._derivatives(conn, source_id)
+
+    @classmethod
+    def _derivation_of(cls, conn: Connection, sample_id: int) -> Derivation | None:
+        row = conn.execute(_reads().derivation_of, {"id": sample_id}).first()
+        return None if row is None else cls._derivation(row)
+
+    @classmethod
+    def _derivatives(cls, conn: Connection, source_id: int) -> list[Derivation]:
+        rows = conn.execute(_reads().derivatives_of, {"id": source_id}).all()
+        return [cls._derivation(row) for row in rows]
 
     # --- scan runs -------------------------------------------------------------------------
     def start_scan(self, roots: Sequence[str]) -> ScanRun:
@@ -1211,6 +1309,39 @@ class SqlStore(SampleStore):
         values = dict(row._mapping)
         values["created_at"] = _utc(values["created_at"])
         return AiDescription.model_validate(values)
+
+
+@dataclass(frozen=True)
+class _Reads:
+    """The reads of a sample's detail and of a search page, built once with bound parameters
+    (building a statement, column by column, cost more than running it)."""
+
+    samples_by_id: sa.Select[Any]
+    tags_of: sa.Select[Any]
+    analyses_of: sa.Select[Any]
+    collections_of: sa.Select[Any]
+    derivation_of: sa.Select[Any]
+    derivatives_of: sa.Select[Any]
+
+
+@functools.cache
+def _reads() -> _Reads:
+    a, d, items, named = t.analyses, t.derivations, t.collection_items, t.collections
+    one: sa.BindParameter[int] = sa.bindparam("id")
+    return _Reads(
+        samples_by_id=SqlStore._select_samples().where(
+            _s.c.id.in_(sa.bindparam("ids", expanding=True))
+        ),
+        tags_of=sa.select(t.tags.c.sample_id, t.tags.c.name, t.tags.c.source, t.tags.c.confidence)
+        .where(t.tags.c.sample_id.in_(sa.bindparam("ids", expanding=True)))
+        .order_by(t.tags.c.id),
+        analyses_of=sa.select(a.c.analyzer, a.c.version, a.c.data).where(a.c.sample_id == one),
+        collections_of=sa.select(named.c.name)
+        .join(items, items.c.collection_id == named.c.id)
+        .where(items.c.sample_id == one),
+        derivation_of=sa.select(d).where(d.c.sample_id == one),
+        derivatives_of=sa.select(d).where(d.c.source_id == one).order_by(d.c.sample_id),
+    )
 
 
 def _sqlite_engine(url: URL, safe: str, *, busy_timeout_ms: int) -> Engine:

@@ -6,6 +6,7 @@ import base64
 import binascii
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Annotated, Any, Literal
 
@@ -13,8 +14,10 @@ import anyio
 import orjson
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import FileResponse
+from pydantic import BaseModel
 
-from samplemind.api.deps import Client, Expensive, State
+from samplemind.api.cache import CacheEntry, cache_key
+from samplemind.api.deps import ApiState, Client, Expensive, State
 from samplemind.api.schemas import (
     ErrorBody,
     ReferenceOut,
@@ -109,6 +112,39 @@ def _combined(
     return query
 
 
+# --- answers the cache keeps (api/cache.py answers hits before routing) ----------------------
+async def _answer(
+    state: ApiState, request: Request, make: Callable[[], BaseModel], *, cacheable: bool = True
+) -> Response:
+    """Make the answer (reads, JSON, gzip) and keep it under the data version read before.
+
+    An answer the cache will keep, from an embedded store (SQLite), is made right here on the
+    event loop: such misses are rare, and in a worker thread they would hold the GIL that the
+    cache hits on the loop wait for (measured: a quarter of the throughput, and half-second
+    tails for the hits). Otherwise (no cache, or a database server, whose reads are waits)
+    at most two worker threads make them, so one slow query does not stop every other.
+    """
+    version = state.data_version() if cacheable else None
+    route = request.scope.get("route")
+
+    def build() -> CacheEntry:
+        model = make()
+        return state.responses.entry(model.__pydantic_serializer__.to_json(model), route=route)
+
+    if version is not None and state.library.store.embedded:
+        entry = build()
+    else:
+        entry = await anyio.to_thread.run_sync(build, limiter=state.readers)
+    if version is not None:
+        state.responses.store(version, cache_key(request.scope), entry)
+        state.metrics.cache.labels("miss").inc()
+    return entry.response(accept_gzip=_accepts_gzip(request))
+
+
+def _accepts_gzip(request: Request) -> bool:
+    return "gzip" in request.headers.get("accept-encoding", "")
+
+
 def _fingerprint(query: SearchQuery) -> str:
     return hashlib.blake2s(format_query(query).encode(), digest_size=6).hexdigest()
 
@@ -131,8 +167,9 @@ def _decode_cursor(cursor: str, query: SearchQuery) -> int:
     return offset
 
 
-@router.get("", summary="Search the library with the query language")
-def search_samples(
+@router.get("", summary="Search the library with the query language", response_model=SamplePage)
+async def search_samples(
+    request: Request,
     state: State,
     _client: Client,
     q: Annotated[str, Query(max_length=2000, description="docs/query-language.md")] = "",
@@ -155,8 +192,9 @@ def search_samples(
             "list jumping to row 90,000); not with `cursor`.",
         ),
     ] = None,
-) -> SamplePage:
+) -> Response:
     """Filters are ANDed with `q`; results rank by relevance (or similarity with `like:`)."""
+    await state.open_library()
     query = _combined(
         q,
         types=type,
@@ -170,30 +208,40 @@ def search_samples(
     )
     if cursor and offset is not None:
         raise ConfigError("give a cursor or an offset, not both")
-    offset = _decode_cursor(cursor, query) if cursor else offset or 0
+    start = _decode_cursor(cursor, query) if cursor else offset or 0
     library = state.library
-    hits = library.search(query, limit=limit + 1, offset=offset)
-    more = len(hits) > limit
-    return SamplePage(
-        items=hits[:limit],
-        total=library.count(query),
-        next_cursor=_encode_cursor(offset + limit, query) if more else None,
-    )
+
+    def page() -> SamplePage:
+        hits, total = library.search_page(query, limit=limit + 1, offset=start)
+        more = len(hits) > limit
+        return SamplePage(
+            items=hits[:limit],
+            total=total,
+            next_cursor=_encode_cursor(start + limit, query) if more else None,
+        )
+
+    # `like:` answers depend on the similarity index, which the data version does not cover.
+    return await _answer(state, request, page, cacheable=query.like is None)
 
 
 # --- one sample -----------------------------------------------------------------------------------
-@router.get("/{sample_id}", responses=_404)
-def get_sample(state: State, _client: Client, sample_id: SampleId) -> SampleDetail:
-    library = state.library
-    sample = library.get(sample_id)
-    store = library.store  # the sample is known: no re-fetch
-    return SampleDetail(
-        sample=sample,
-        analysis=store.analysis(sample.id),
-        collections=store.collections_of(sample.id),
-        derived_from=store.derivation(sample.id),
-        derivatives=store.derivatives(sample.id),
-    )
+@router.get("/{sample_id}", responses=_404, response_model=SampleDetail)
+async def get_sample(
+    request: Request, state: State, _client: Client, sample_id: SampleId
+) -> Response:
+    library = await state.open_library()
+
+    def detail() -> SampleDetail:
+        record = library.record(sample_id)
+        return SampleDetail(
+            sample=record.sample,
+            analysis=record.analysis,
+            collections=list(record.collections),
+            derived_from=record.derived_from,
+            derivatives=list(record.derivatives),
+        )
+
+    return await _answer(state, request, detail)
 
 
 @router.patch("/{sample_id}", responses=_404)
