@@ -377,7 +377,11 @@ def pack_files() -> list[tuple[Path, str, str]]:
 def _pack_rows(files: list[tuple[Path, str, str]], seed: int) -> Rows:
     sounds = []
     for path, label, source in files:
-        audio, sr = sf.read(str(path), dtype="float32", always_2d=True)
+        try:
+            audio, sr = sf.read(str(path), dtype="float32", always_2d=True)
+        except (sf.LibsndfileError, RuntimeError) as exc:  # a few are mislabelled or broken
+            log.warning("%s: cannot read (%s), not used", path, exc)
+            continue
         mono = audio.mean(axis=1)
         if sr != SAMPLE_RATE:
             mono = soxr.resample(mono, sr, SAMPLE_RATE)

@@ -269,7 +269,8 @@ def _spectral_stats(power: F32, bands: F64, zcr: F64, early: npt.NDArray[np.bool
 
 
 def _pitch_stats(frames: F32) -> list[float]:
-    """Autocorrelation pitch evidence from 2048-sample frames 1024 apart."""
+    """Autocorrelation pitch evidence from 2048-sample frames (the spectrogram's every fourth:
+    side by side, 46 ms apart)."""
     energy = np.einsum("ij,ij->i", frames, frames, dtype=np.float64)
     loud = energy > max(float(energy.max()) * 1e-3, 1e-10) if energy.size else energy > 0
     chosen = frames[loud] * _HANN
@@ -338,7 +339,7 @@ def _describe(spec: Spectrogram, first: int, count: int) -> F32:
         window_levels[2],
         *_envelope(level_db, step_s),
         *_spectral_stats(power, mel_power, _zero_crossings(samples, count), times < 0.05),
-        *_pitch_stats(frames[::2]),
+        *_pitch_stats(frames[::4]),
         *mfcc.mean(axis=0),
         *mfcc.std(axis=0),
     ]
