@@ -61,14 +61,17 @@ def test_features_have_the_documented_length_and_are_finite_for_anything() -> No
 
 def test_features_ignore_gain_and_the_model_ignores_a_late_start() -> None:
     y = tone(57, 1.0)
-    reference = sound_features(y)
-    assert np.allclose(sound_features(0.05 * y), reference, atol=5e-3)
-    late = np.concatenate([np.zeros(int(0.3 * SR), np.float32), y])
+    assert np.allclose(sound_features(0.05 * y), sound_features(y), atol=5e-3)
     model = load_sample_type_model()
-    shift = model.probabilities(np.stack([reference, sound_features(late)]))
-    # The frames fall up to one hop (11.6 ms) apart, nothing more: the same verdict, nearly the
-    # same odds.
-    assert shift[0].argmax() == shift[1].argmax() and np.abs(shift[0] - shift[1]).max() < 0.1
+    for sound in (_kick(), tone(45, 2.0, decay=0.5)):
+        reference = model.probabilities(sound_features(sound)[None, :])[0]
+        # Silence before the sound, ending at 8 phases of the 11.6 ms frame grid: the frames
+        # fall up to a hop apart, nothing more: the same verdict, nearly the same odds.
+        for offset in range(0, 512, 64):
+            lead = np.zeros(int(0.3 * SR) + offset, np.float32)
+            late = model.probabilities(sound_features(np.concatenate([lead, sound]))[None, :])[0]
+            assert late.argmax() == reference.argmax()
+            assert np.abs(late - reference).max() < 0.15
 
 
 def test_only_the_first_seconds_count() -> None:
