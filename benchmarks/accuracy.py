@@ -94,35 +94,60 @@ def select(truths: list[Truth], limit: int | None) -> list[Truth]:
     return sorted(picked, key=lambda t: t.file)
 
 
+def _warm_up(system: System, truths: list[Truth], corpus: Path, run: SystemRun) -> None:
+    """One untimed call per code path (loop / one-shot) so JIT/lazy imports don't skew timing."""
+    t0 = time.perf_counter()
+    for want_loop in (True, False):
+        sample = next((t for t in truths if (t.kind in LOOP_KINDS) == want_loop), None)
+        if sample is not None:
+            try:
+                system.analyze(corpus / sample.file, sample.kind)
+            except Exception as exc:
+                log.debug("%s warm-up on %s failed: %s", system.name, sample.file, exc)
+    run.warmup_s = time.perf_counter() - t0
+
+
+def _timed(system: System, truth: Truth, corpus: Path) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    try:
+        pred = system.analyze(corpus / truth.file, truth.kind)
+    except Exception as exc:  # a crash on one file must not stop the benchmark
+        pred = {
+            "bpm": None,
+            "key": None,
+            "root_midi": None,
+            "error": f"{type(exc).__name__}: {exc}",
+        }
+    pred["seconds"] = time.perf_counter() - t0
+    return pred
+
+
+def run_interleaved(
+    systems: list[System], truths: list[Truth], corpus: Path, *, warmup: bool, progress: Progress
+) -> list[SystemRun]:
+    """Each file through every system before the next file: on a shared machine whose load
+    drifts, every system meets the same load, so their time ratio holds."""
+    runs = [SystemRun(name=s.name, version=str(getattr(s, "version", "?"))) for s in systems]
+    if warmup:
+        for system, run in zip(systems, runs, strict=True):
+            _warm_up(system, truths, corpus, run)
+    task = progress.add_task("interleaved", total=len(truths))
+    for t in truths:
+        for system, run in zip(systems, runs, strict=True):
+            run.predictions[t.file] = _timed(system, t, corpus)
+        progress.advance(task)
+    return runs
+
+
 def run_system(
     system: System, truths: list[Truth], corpus: Path, *, warmup: bool, progress: Progress
 ) -> SystemRun:
     run = SystemRun(name=system.name, version=str(getattr(system, "version", "?")))
     if warmup:
-        # one untimed call per code path (loop / one-shot) so JIT/lazy imports don't skew timing
-        t0 = time.perf_counter()
-        for want_loop in (True, False):
-            sample = next((t for t in truths if (t.kind in LOOP_KINDS) == want_loop), None)
-            if sample is not None:
-                try:
-                    system.analyze(corpus / sample.file, sample.kind)
-                except Exception as exc:
-                    log.debug("%s warm-up on %s failed: %s", system.name, sample.file, exc)
-        run.warmup_s = time.perf_counter() - t0
+        _warm_up(system, truths, corpus, run)
     task = progress.add_task(system.name, total=len(truths))
     for t in truths:
-        t0 = time.perf_counter()
-        try:
-            pred = system.analyze(corpus / t.file, t.kind)
-        except Exception as exc:  # a crash on one file must not stop the benchmark
-            pred = {
-                "bpm": None,
-                "key": None,
-                "root_midi": None,
-                "error": f"{type(exc).__name__}: {exc}",
-            }
-        pred["seconds"] = time.perf_counter() - t0
-        run.predictions[t.file] = pred
+        run.predictions[t.file] = _timed(system, t, corpus)
         progress.advance(task)
     return run
 
@@ -293,6 +318,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="per-file predictions JSON (default: benchmarks/results/<corpus dir name>.json)",
     )
     parser.add_argument("--no-warmup", action="store_true", help="time the very first call too")
+    parser.add_argument(
+        "--interleave",
+        action="store_true",
+        help="each file through every system in turn (fair time ratios on a loaded machine)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -308,6 +338,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     truths = select(load_truth(args.corpus), args.limit)
     t_start = time.perf_counter()
     runs: list[SystemRun] = []
+    ready: list[System] = []
     with Progress(console=console, transient=True) as progress:
         for name in [s.strip() for s in args.systems.split(",") if s.strip()]:
             factory = SYSTEMS.get(name)
@@ -319,10 +350,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             except UnavailableError as exc:
                 console.print(f"{name}: not available ({exc})")
                 continue
+            if args.interleave:
+                ready.append(system)
+                continue
             runs.append(
                 run_system(
                     system, truths, args.corpus, warmup=not args.no_warmup, progress=progress
                 )
+            )
+        if ready:
+            runs = run_interleaved(
+                ready, truths, args.corpus, warmup=not args.no_warmup, progress=progress
             )
     summaries = {run.name: summarize(run, truths) for run in runs}
     render_tables(console, summaries, len(truths))

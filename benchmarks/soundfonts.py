@@ -57,8 +57,12 @@ class SoundFont:
     drum_notes: frozenset[int] | None = None
 
 
-def _is_forbidden(path: Path) -> bool:
+def is_reserved(path: Path) -> bool:
+    """True for a file of a bank reserved for held-out evaluation (symlinks followed)."""
     return bool(_FORBIDDEN.search(str(path)) or _FORBIDDEN.search(str(path.resolve())))
+
+
+_is_forbidden = is_reserved
 
 
 def sf2_presets(path: Path) -> list[tuple[int, int, str]]:

@@ -27,15 +27,24 @@ highest energy-weighted mean probability (a bass loop is ``bass``, a chord loop 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import numpy.typing as npt
 import scipy.fft
 
 from samplemind.analysis.base import Analyzer
-from samplemind.analysis.context import AnalysisContext, frame_signal, mel_filterbank
+from samplemind.analysis.context import (
+    FRAME,
+    HOP,
+    AnalysisContext,
+    frame_signal,
+    mel_filterbank,
+)
 from samplemind.analysis.rhythm import onset_times
 from samplemind.domain.analysis import AnalysisLevel, LoopEstimate, SampleTypeEstimate, Silence
+from samplemind.errors import ModelError
 from samplemind.ml.sample_type import (
     DRUM_TYPES,
     LOOP_DRUMS,
@@ -44,32 +53,37 @@ from samplemind.ml.sample_type import (
 )
 
 __all__ = [
+    "FEATURES_VERSION",
     "FEATURE_NAMES",
     "SAMPLE_RATE_HZ",
     "SampleTypeAnalyzer",
+    "Spectrogram",
     "classify_loop",
     "classify_sound",
+    "features_at",
     "sound_features",
 ]
 
 #: The features are defined at this rate; other rates are resampled by the caller.
 SAMPLE_RATE_HZ = 44100
-_N_FFT = 1024
-_HOP = 256  # 5.8 ms: a closed hat lasts a few frames
+#: The analysis context's spectrogram (2048-point Hann frames, 512-sample hop: 11.6 ms) and its
+#: 64 mel bands, pooled in pairs into the model's 32.
+_HOP = HOP
 _N_BANDS = 32
 _MAX_S = 3.0
+_MAX_FRAMES = math.ceil(_MAX_S * SAMPLE_RATE_HZ / HOP)
 _START_DB = -50.0
+#: How far into a file its sound's start is looked for.
+_SEARCH_S = 10.0
 _PRE_ROLL_S = 0.005
 _WINDOWS_S = ((0.0, 0.05), (0.05, 0.4), (0.4, _MAX_S))
 _LEVEL_TIMES_S = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
 _FLOOR_DB = -100.0
-_ACF_FRAME = 2048
-_ACF_HOP = 1024
 _F0_MIN_HZ, _F0_MAX_HZ = 40.0, 2000.0
 _VOICED = 0.6
 _N_MFCC = 13
 #: A loop is cut into at most this many pieces, each at most this long.
-_MAX_PIECES = 16
+_MAX_PIECES = 8
 _MAX_PIECE_S = 0.5
 _MIN_PIECE_S = 0.03
 
@@ -110,11 +124,57 @@ def _names() -> tuple[str, ...]:
 
 #: Names of the values :func:`sound_features` returns, in order (the model's input).
 FEATURE_NAMES = _names()
+#: Bumped whenever a value's definition changes (the names may stay): models and cached training
+#: features are made for one version. 2: from the analysis context's spectrogram (2048/512).
+FEATURES_VERSION = 2
+
+_FREQS = np.fft.rfftfreq(FRAME, 1.0 / SAMPLE_RATE_HZ).astype(np.float32)
+_HANN = np.hanning(FRAME).astype(np.float32)
+#: The context's own mel filters at this rate (``AnalysisContext.mel``), for sounds without one.
+_MEL = mel_filterbank(SAMPLE_RATE_HZ, FRAME, n_mels=64).T.copy()
+#: Each mel band's centre frequency (the roll-off is read at band resolution).
+_MEL_CENTRES = (_MEL * _FREQS[:, None]).sum(axis=0) / _MEL.sum(axis=0)
+_ACF_LAG0 = 2 * FRAME
+_WINDOW_ACF = scipy.fft.irfft(np.abs(scipy.fft.rfft(np.hanning(FRAME), n=_ACF_LAG0)) ** 2)
 
 
-_MEL = mel_filterbank(
-    SAMPLE_RATE_HZ, _N_FFT, n_mels=_N_BANDS, fmin_hz=30.0, fmax_hz=16000.0
-).T.astype(np.float64)
+@dataclass(frozen=True)
+class Spectrogram:
+    """What the features read: mono samples at :data:`SAMPLE_RATE_HZ`, their frames (2048, hop
+    512), Hann power spectra and 64-band mel magnitudes, frame ``i`` starting at ``i * 512``.
+
+    :meth:`of_context` takes the analysis context's own (nothing is computed again when the
+    analysis runs at 44.1 kHz, the default); :meth:`of_samples` computes the same for a sound
+    alone (training, audio to MIDI).
+    """
+
+    y: F32
+    frames: F32
+    power: F32
+    mel: F32
+
+    @classmethod
+    def of_context(cls, ctx: AnalysisContext) -> Spectrogram:
+        if ctx.sample_rate_hz == SAMPLE_RATE_HZ:
+            return cls(ctx.y, ctx.frames, ctx.power, ctx.mel)
+        return ctx.shared(
+            "classify.spectrogram", lambda c: cls.of_samples(c.signal.mono_at(SAMPLE_RATE_HZ))
+        )
+
+    @classmethod
+    def of_samples(cls, y: npt.ArrayLike, first: int = 0, count: int | None = None) -> Spectrogram:
+        """Frames ``first .. first + count`` of ``y`` (all when ``count`` is None); frame ``0`` of
+        the result is frame ``first`` of ``y``'s."""
+        signal = np.ascontiguousarray(np.asarray(y, dtype=np.float32).reshape(-1))
+        start = first * HOP
+        stop = signal.shape[0] if count is None else start + (count - 1) * HOP + FRAME
+        frames = frame_signal(signal[start:stop], FRAME, HOP)
+        if count is not None:
+            frames = frames[:count]
+        spectrum = scipy.fft.rfft(frames * _HANN, axis=1)
+        power = (spectrum.real**2 + spectrum.imag**2).astype(np.float32)
+        mel = (np.sqrt(power) @ _MEL).astype(np.float32)
+        return cls(signal[start:], frames, power, mel)
 
 
 def _start(y: F32) -> int:
@@ -129,15 +189,6 @@ def _start(y: F32) -> int:
 
 def _log_s(seconds: float) -> float:
     return math.log(max(seconds, 1e-3))
-
-
-def _window_db(power: F64, times: F64, lo: float, hi: float, reference: float) -> F64:
-    chosen = power[(times >= lo) & (times < hi)]
-    if chosen.shape[0] == 0:
-        return np.full(_N_BANDS, _FLOOR_DB)
-    mean = chosen.mean(axis=0)
-    db: F64 = np.maximum(10.0 * np.log10(mean / reference + 1e-12), _FLOOR_DB)
-    return db
 
 
 def _envelope(level_db: F64, step_s: float) -> list[float]:
@@ -168,27 +219,42 @@ def _envelope(level_db: F64, step_s: float) -> list[float]:
     ]
 
 
-def _spectral_stats(
-    power: F64, freqs: F64, frames: F32, early: npt.NDArray[np.bool_]
-) -> list[float]:
-    energy = power.sum(axis=1) + 1e-12
+def _zero_crossings(samples: F32, count: int) -> F64:
+    """Zero-crossing rate of frames ``0 .. count`` of ``samples`` (frame ``i`` from ``i * HOP``),
+    from one pass over the samples instead of over the overlapping frames."""
+    needed = (count - 1) * HOP + FRAME
+    x = samples[:needed]
+    if x.shape[0] < needed:
+        x = np.pad(x, (0, needed - x.shape[0]))
+    signs = np.signbit(x)
+    changes = np.concatenate([[0], np.cumsum(signs[1:] != signs[:-1], dtype=np.int64)])
+    starts = np.arange(count) * HOP
+    crossings: F64 = (changes[starts + FRAME - 1] - changes[starts]) / (FRAME - 1)
+    return crossings
+
+
+def _spectral_stats(power: F32, bands: F64, zcr: F64, early: npt.NDArray[np.bool_]) -> list[float]:
+    """Centroid and bandwidth from the power spectra; roll-off, flatness and flux from the 64
+    mel band powers (``bands``)."""
+    energy = power.sum(axis=1, dtype=np.float64) + 1e-12
     weights = energy / energy.sum()
-    centroid = (power @ freqs) / energy
-    spread = np.sqrt(np.maximum((power @ freqs**2) / energy - centroid**2, 0.0))
-    cumulative = np.cumsum(power, axis=1)
-    rolloff = freqs[
-        np.minimum((cumulative < 0.85 * cumulative[:, -1:]).sum(axis=1), freqs.size - 1)
+    centroid = np.einsum("ij,j->i", power, _FREQS, dtype=np.float64) / energy
+    second = np.einsum("ij,j->i", power, _FREQS**2, dtype=np.float64) / energy
+    spread = np.sqrt(np.maximum(second - centroid**2, 0.0))
+    cumulative = np.cumsum(bands, axis=1)
+    rolloff = _MEL_CENTRES[
+        np.minimum((cumulative < 0.85 * cumulative[:, -1:]).sum(axis=1), _MEL_CENTRES.size - 1)
     ]
-    flatness = np.exp(np.log(power + 1e-12).mean(axis=1)) / (energy / power.shape[1])
+    log_bands = np.log(bands + 1e-12)
+    band_energy = bands.sum(axis=1) + 1e-12
+    flatness = np.exp(log_bands.mean(axis=1)) / (band_energy / bands.shape[1])
     log_centroid = np.log(np.maximum(centroid, 20.0))
     mean_log_centroid = float(weights @ log_centroid)
     spread_oct = math.sqrt(max(float(weights @ (log_centroid - mean_log_centroid) ** 2), 0.0))
     early_w = weights * early
     early_w = early_w / early_w.sum() if early_w.sum() > 0 else weights
-    log_power = np.log(power + 1e-10)
-    flux = np.maximum(np.diff(log_power, axis=0), 0.0).mean(axis=1) if power.shape[0] > 1 else [0.0]
-    signs = np.signbit(frames)
-    zcr = np.count_nonzero(signs[:, 1:] != signs[:, :-1], axis=1) / (frames.shape[1] - 1)
+    rising = np.maximum(np.diff(log_bands, axis=0), 0.0)
+    flux = float(rising.mean()) if rising.size else 0.0
     return [
         mean_log_centroid,
         float(early_w @ log_centroid),
@@ -197,28 +263,27 @@ def _spectral_stats(
         math.log(max(float(weights @ rolloff), 20.0)),
         float(weights @ flatness),
         float(early_w @ flatness),
-        float(np.mean(flux)),
+        flux,
         float(weights @ zcr),
     ]
 
 
-def _pitch_stats(y: F64) -> list[float]:
-    frames = frame_signal(y.astype(np.float32), _ACF_FRAME, _ACF_HOP).astype(np.float64)
-    energy = np.einsum("ij,ij->i", frames, frames)
-    loud = energy > max(float(energy.max()) * 1e-3, 1e-10)
-    frames = frames[loud] * np.hanning(_ACF_FRAME)
-    if frames.shape[0] == 0:
+def _pitch_stats(frames: F32) -> list[float]:
+    """Autocorrelation pitch evidence from 2048-sample frames (the spectrogram's every fourth:
+    side by side, 46 ms apart)."""
+    energy = np.einsum("ij,ij->i", frames, frames, dtype=np.float64)
+    loud = energy > max(float(energy.max()) * 1e-3, 1e-10) if energy.size else energy > 0
+    chosen = frames[loud] * _HANN
+    if chosen.shape[0] == 0:
         return [0.0, 0.0, 0.0, math.log2(_F0_MIN_HZ), 0.0]
-    spectrum = scipy.fft.rfft(frames, n=2 * _ACF_FRAME, axis=1)
-    acf = scipy.fft.irfft(np.abs(spectrum) ** 2, axis=1)[:, :_ACF_FRAME]
+    spectrum = scipy.fft.rfft(chosen, n=_ACF_LAG0, axis=1)
+    acf = scipy.fft.irfft(spectrum.real**2 + spectrum.imag**2, axis=1)[:, :FRAME]
     # Unbiased by the window's own autocorrelation, normalised by lag 0.
-    window_acf = scipy.fft.irfft(
-        np.abs(scipy.fft.rfft(np.hanning(_ACF_FRAME), n=2 * _ACF_FRAME)) ** 2
-    )
-    acf = acf / np.maximum(window_acf[:_ACF_FRAME], 1e-3 * window_acf[0]) * window_acf[0]
+    window = _WINDOW_ACF[:FRAME]
+    acf = acf / np.maximum(window, 1e-3 * window[0]) * window[0]
     acf /= np.maximum(acf[:, :1], 1e-12)
     lo = int(SAMPLE_RATE_HZ / _F0_MAX_HZ)
-    hi = min(int(SAMPLE_RATE_HZ / _F0_MIN_HZ), _ACF_FRAME - 1)
+    hi = min(int(SAMPLE_RATE_HZ / _F0_MIN_HZ), FRAME - 1)
     band = acf[:, lo:hi]
     best = np.argmax(band, axis=1)
     strength = np.clip(band[np.arange(band.shape[0]), best], 0.0, 1.0)
@@ -234,54 +299,47 @@ def _pitch_stats(y: F64) -> list[float]:
     return [float(strength.mean()), float(strength.max()), float(voiced.mean()), log2_f0, spread]
 
 
-def sound_features(y: npt.ArrayLike) -> F32:
-    """The model's input for one sound: mono samples at :data:`SAMPLE_RATE_HZ`.
-
-    Only the first 3 s after the onset count. Silence gives a finite vector (the model calls it
-    unknown or whatever it likes, never NaN).
-
-    Returns:
-        ``float32`` array of ``len(FEATURE_NAMES)`` values.
-    """
-    signal = np.asarray(y, dtype=np.float64).reshape(-1)
-    signal = np.nan_to_num(signal, nan=0.0, posinf=0.0, neginf=0.0)
-    signal = signal[_start(signal.astype(np.float32)) :][: int(_MAX_S * SAMPLE_RATE_HZ)]
-    peak = float(np.max(np.abs(signal))) if signal.size else 0.0
-    if peak <= 1e-9 or signal.size < _N_FFT // 4:
-        # Silence or a few samples: one click, so every statistic is defined.
-        signal = np.zeros(_N_FFT, dtype=np.float64)
-        signal[_N_FFT // 2] = 1e-6
-        peak = 1e-6
-    signal = signal / peak
-    frames = frame_signal(signal.astype(np.float32), _N_FFT, _HOP)
-    spectrum = scipy.fft.rfft(frames * np.hanning(_N_FFT).astype(np.float32), axis=1)
-    power = (spectrum.real**2 + spectrum.imag**2).astype(np.float64)
-    freqs = np.fft.rfftfreq(_N_FFT, 1.0 / SAMPLE_RATE_HZ).astype(np.float64)
-    mel = power @ _MEL
-    step_s = _HOP / SAMPLE_RATE_HZ
-    times = np.arange(mel.shape[0]) * step_s
-    attack_power = mel[times < _WINDOWS_S[0][1]].mean(axis=0).sum() + 1e-12
+def _describe(spec: Spectrogram, first: int, count: int) -> F32:
+    """The features of frames ``first .. first + count`` of ``spec`` (frame ``first`` holds the
+    sound's start)."""
+    frames = spec.frames[first : first + count]
+    samples = spec.y[first * HOP : (first + count - 1) * HOP + FRAME]
+    peak = float(np.abs(samples).max()) if samples.size else 0.0
+    if peak <= 1e-9 or not np.isfinite(peak):
+        return _silent_features()
+    gain = np.float32(1.0 / peak)
+    power = spec.power[first : first + count] * gain**2
+    magnitude = spec.mel[first : first + count] * gain
+    mel_power = (magnitude * magnitude).astype(np.float64)
+    bands = mel_power[:, 0::2] + mel_power[:, 1::2]
+    step_s = HOP / SAMPLE_RATE_HZ
+    times = np.arange(bands.shape[0]) * step_s
+    attack_power = bands[times < _WINDOWS_S[0][1]].mean(axis=0).sum() + 1e-12
     windows = []
     window_levels = []
     for lo, hi in _WINDOWS_S:
-        chosen = mel[(times >= lo) & (times < hi)]
-        level = chosen.mean(axis=0).sum() if chosen.shape[0] else 0.0
-        window_levels.append(max(10.0 * math.log10(level / attack_power + 1e-12), _FLOOR_DB))
-        reference = float(chosen.mean(axis=0).max()) if chosen.shape[0] else 1.0
-        windows.append(_window_db(mel, times, lo, hi, max(reference, 1e-12)))
-    frame_energy = mel.sum(axis=1)
+        chosen = bands[(times >= lo) & (times < hi)]
+        if chosen.shape[0] == 0:
+            windows.append(np.full(_N_BANDS, _FLOOR_DB))
+            window_levels.append(_FLOOR_DB)
+            continue
+        mean = chosen.mean(axis=0)
+        window_levels.append(max(10.0 * math.log10(mean.sum() / attack_power + 1e-12), _FLOOR_DB))
+        reference = max(float(mean.max()), 1e-12)
+        windows.append(np.maximum(10.0 * np.log10(mean / reference + 1e-12), _FLOOR_DB))
+    frame_energy = bands.sum(axis=1)
     level_db = 10.0 * np.log10(frame_energy / max(float(frame_energy.max()), 1e-12) + 1e-12)
     audible = level_db > -60.0
     audible = audible if audible.any() else np.ones_like(audible)
-    log_mel = np.log10(mel[audible] + 1e-8)
+    log_mel = np.log10(mel_power[audible] + 1e-10)
     mfcc = scipy.fft.dct(log_mel, type=2, norm="ortho", axis=1)[:, 1 : _N_MFCC + 1]
     values = [
         *np.concatenate(windows),
         window_levels[1],
         window_levels[2],
         *_envelope(level_db, step_s),
-        *_spectral_stats(power, freqs, frames, times < 0.05),
-        *_pitch_stats(signal),
+        *_spectral_stats(power, mel_power, _zero_crossings(samples, count), times < 0.05),
+        *_pitch_stats(frames[::4]),
         *mfcc.mean(axis=0),
         *mfcc.std(axis=0),
     ]
@@ -289,41 +347,122 @@ def sound_features(y: npt.ArrayLike) -> F32:
     return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=_FLOOR_DB)
 
 
-def classify_sound(y: npt.ArrayLike, model: SampleTypeModel | None = None) -> SampleTypeEstimate:
-    """The sample type of one sound (mono, :data:`SAMPLE_RATE_HZ`)."""
+@cache
+def _silent_features() -> F32:
+    """Silence or a few samples: one click, so every statistic is defined."""
+    click = np.zeros(FRAME, dtype=np.float32)
+    click[FRAME // 2] = 1.0
+    return _describe(Spectrogram.of_samples(click), 0, 1)
+
+
+def _n_frames(n_samples: int) -> int:
+    """How many frames :func:`frame_signal` makes of ``n_samples``."""
+    return 1 if n_samples <= FRAME else 1 + math.ceil((n_samples - FRAME) / HOP)
+
+
+def _span(y: F32, start: int, end: int | None) -> tuple[int, int] | None:
+    """The first frame and the frame count of the sound in ``y[start:end]``, None when silent.
+
+    The sound begins at its first sample within 50 dB of its peak (less 5 ms), rounded down to a
+    frame; at most 3 s count and, when ``end`` is given, no frame centred past it.
+    """
+    stop = y.shape[0] if end is None else max(0, min(end, y.shape[0]))
+    start = max(0, min(start, stop))
+    head = y[start : min(stop, start + int(_SEARCH_S * SAMPLE_RATE_HZ))]
+    if head.size < FRAME // 8 or not float(np.abs(head).max()) > 1e-9:
+        return None
+    total = _n_frames(y.shape[0])
+    first = min((start + _start(head)) // HOP, total - 1)
+    last = first + _MAX_FRAMES if end is None else max(first + 1, (stop - FRAME // 2) // HOP + 1)
+    return first, min(last - first, _MAX_FRAMES, total - first)
+
+
+def features_at(spec: Spectrogram, start: int = 0, end: int | None = None) -> F32:
+    """The features of the sound in samples ``start .. end`` of ``spec`` (``end``: to the end).
+
+    Reads ``spec``'s frames, nothing is computed again: at most 3 s of them from the sound's
+    start (see :func:`_span`).
+    """
+    span = _span(spec.y, start, end)
+    return _silent_features() if span is None else _describe(spec, *span)
+
+
+def sound_features(y: npt.ArrayLike) -> F32:
+    """The model's input for one sound: mono samples at :data:`SAMPLE_RATE_HZ`.
+
+    Only the first 3 s after the onset count. Silence gives a finite vector (the model calls it
+    unknown or whatever it likes, never NaN). The same numbers as :func:`features_at` on the
+    spectrogram of a file holding just this sound, computed on those 3 s alone.
+
+    Returns:
+        ``float32`` array of ``len(FEATURE_NAMES)`` values.
+    """
+    signal = np.asarray(y, dtype=np.float32).reshape(-1)
+    signal = np.nan_to_num(signal, nan=0.0, posinf=0.0, neginf=0.0)
+    span = _span(signal, 0, None)
+    if span is None:
+        return _silent_features()
+    first, count = span
+    return _describe(Spectrogram.of_samples(signal, first, count), 0, count)
+
+
+def _model(model: SampleTypeModel | None) -> SampleTypeModel:
+    """``model``, or the bundled one; either must be made for these features.
+
+    Raises:
+        ModelError: the model was trained on another definition of the features.
+    """
     model = model or load_sample_type_model()
-    return model.estimate(model.probabilities(sound_features(y)[None, :])[0])
+    if model.features_version != FEATURES_VERSION:
+        raise ModelError(
+            f"{model.path} was trained on features version {model.features_version}, this "
+            f"library computes version {FEATURES_VERSION}: run make train"
+        )
+    return model
 
 
-def _pieces(y: F32, onsets_s: list[float]) -> list[tuple[F32, float]]:
-    """``(samples, energy)`` of the stretches between onsets (the first from 0 s)."""
+def classify_sound(
+    y: npt.ArrayLike | Spectrogram, model: SampleTypeModel | None = None
+) -> SampleTypeEstimate:
+    """The sample type of one sound: mono samples at :data:`SAMPLE_RATE_HZ`, or a file's
+    :class:`Spectrogram` (its first 3 s after the onset)."""
+    model = _model(model)
+    features = features_at(y) if isinstance(y, Spectrogram) else sound_features(y)
+    return model.estimate(model.probabilities(features[None, :])[0])
+
+
+def _pieces(y: F32, onsets_s: list[float]) -> list[tuple[int, int, float]]:
+    """``(start, end, energy)`` of the stretches between onsets (the first from 0 s), the
+    loudest :data:`_MAX_PIECES`."""
     starts = sorted({0, *(int(t * SAMPLE_RATE_HZ) for t in onsets_s)})
-    pieces: list[tuple[F32, float]] = []
+    pieces: list[tuple[int, int, float]] = []
     for i, start in enumerate(starts):
         end = starts[i + 1] if i + 1 < len(starts) else y.shape[0]
-        end = min(end, start + int(_MAX_PIECE_S * SAMPLE_RATE_HZ))
+        end = min(end, start + int(_MAX_PIECE_S * SAMPLE_RATE_HZ), y.shape[0])
         if end - start < int(_MIN_PIECE_S * SAMPLE_RATE_HZ):
             continue
         piece = y[start:end]
-        pieces.append((piece, float(np.dot(piece, piece))))
-    pieces.sort(key=lambda p: -p[1])
+        pieces.append((start, end, float(np.dot(piece, piece))))
+    pieces.sort(key=lambda p: -p[2])
     return pieces[:_MAX_PIECES]
 
 
 def classify_loop(
-    y: F32, onsets_s: list[float], model: SampleTypeModel | None = None
+    y: F32 | Spectrogram, onsets_s: list[float], model: SampleTypeModel | None = None
 ) -> SampleTypeEstimate:
     """A loop's type from its pieces (see the module docstring).
 
     Args:
-        y: Mono samples at :data:`SAMPLE_RATE_HZ`.
-        onsets_s: Onset times; pieces run from one to the next (at most 1 s each).
+        y: Mono samples at :data:`SAMPLE_RATE_HZ`, or the file's :class:`Spectrogram` (whose
+            frames the pieces then read: nothing is computed again).
+        onsets_s: Onset times; pieces run from one to the next (at most 0.5 s each).
     """
-    model = model or load_sample_type_model()
-    pieces = _pieces(y, onsets_s) or [(y, 1.0)]
-    features = np.stack([sound_features(piece) for piece, _ in pieces])
+    model = _model(model)
+    spec = y if isinstance(y, Spectrogram) else Spectrogram.of_samples(y)
+    pieces = _pieces(spec.y, onsets_s) or [(0, spec.y.shape[0], 1.0)]
+    features = np.stack([features_at(spec, start, end) for start, end, _ in pieces])
     probabilities = model.probabilities(features)
-    energy = np.array([e for _, e in pieces], dtype=np.float64)
+    energy = np.array([e for _, _, e in pieces], dtype=np.float64)
     weights = energy / energy.sum() if energy.sum() > 0 else np.full(len(pieces), 1 / len(pieces))
     drum_columns = [model.classes.index(c) for c in DRUM_TYPES]
     drum_share = float(weights @ probabilities[:, drum_columns].sum(axis=1))
@@ -344,7 +483,7 @@ class SampleTypeAnalyzer(Analyzer):
     """Fills ``sample_type`` (see the module docstring); loops need ``loop`` to know they are."""
 
     name = "sample_type"
-    version = 1
+    version = 2
     level = AnalysisLevel.STANDARD
     after = ("loop", "silence")
 
@@ -353,7 +492,7 @@ class SampleTypeAnalyzer(Analyzer):
         silence = ctx.outputs.get("silence")
         if isinstance(silence, Silence) and silence.is_silent:
             return None
-        y = ctx.signal.mono_at(SAMPLE_RATE_HZ)
+        spec = Spectrogram.of_context(ctx)
         if isinstance(loop, LoopEstimate) and loop.is_loop:
-            return classify_loop(y, onset_times(ctx))
-        return classify_sound(y)
+            return classify_loop(spec, onset_times(ctx))
+        return classify_sound(spec)

@@ -100,6 +100,9 @@ class SampleTypeModel:
             self.temperature = float(card["temperature"])
             self.threshold = float(card["threshold"])
             self.version = int(card["version"])
+            #: The definition of the inputs it was trained on (``FEATURES_VERSION`` of
+            #: :mod:`samplemind.analysis.classify`; cards before it had none: 1).
+            self.features_version = int(card.get("features_version", 1))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ModelError(f"cannot read the model card {card_path}: {exc}") from exc
         unknown = sorted(set(self.classes) - set(MODEL_CLASSES))

@@ -1,0 +1,83 @@
+"""The sample-type training script's labelling of recorded packs, its folds and its sampling:
+what decides which real recordings the model learns from and how it is judged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from benchmarks.fit import sample_type as train
+
+
+@pytest.mark.parametrize(
+    ("source", "name", "label"),
+    [
+        ("lmms", "drums/bassdrum_acoustic01", "kick"),
+        ("lmms", "drums/kick_hardcore01", "kick"),
+        ("lmms", "drums/snare_rim01", "percussion"),
+        ("lmms", "drums/snare_muffled02", "snare"),
+        ("lmms", "drums/hihat_foot_pedal01", "hihat"),
+        ("lmms", "drums/ride02", "cymbal"),
+        ("lmms", "drums/tom_low01", "tom"),
+        ("lmms", "drums/sidestick01", "percussion"),
+        ("lmms", "drums/clap03", "clap"),
+        ("lmms", "drums/nasty_bass01", None),
+        ("lmms", "drums/zap02", None),
+        ("lmms", "instruments/violin_pizzicato01", "pluck"),
+        ("lmms", "instruments/violin_fingered01", "strings"),
+        ("lmms", "basses/rave_bass02", "bass"),
+        ("sonic-pi", "bd_808", "kick"),
+        ("sonic-pi", "drum_heavy_kick", "kick"),
+        ("sonic-pi", "elec_hi_snare", "snare"),
+        ("sonic-pi", "sn_dolf", "snare"),
+        ("sonic-pi", "drum_cymbal_closed", "hihat"),
+        ("sonic-pi", "drum_cymbal_hard", "cymbal"),
+        ("sonic-pi", "drum_tom_lo_soft", "tom"),
+        ("sonic-pi", "tabla_na", "percussion"),
+        ("sonic-pi", "bass_drop_c", "fx"),
+        ("sonic-pi", "loop_amen", None),
+        ("sonic-pi", "drum_roll", None),
+    ],
+)
+def test_pack_names_map_to_classes_or_are_left_out(
+    source: str, name: str, label: str | None
+) -> None:
+    assert train.pack_label(source, name) == label
+
+
+def test_pack_files_skip_unlabelled_and_reserved_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "pack"
+    (root / "drums").mkdir(parents=True)
+    (root / "drums" / "kick01.ogg").write_bytes(b"")
+    (root / "drums" / "zap01.ogg").write_bytes(b"")
+    (root / "drums" / "notes.txt").write_text("not audio")
+    reserved = tmp_path / "hydrogen-drumkits" / "kick.flac"
+    reserved.parent.mkdir()
+    reserved.write_bytes(b"")
+    (root / "drums" / "kick02.flac").symlink_to(reserved)
+    monkeypatch.setattr(train, "SAMPLE_PACKS", (("lmms", root, "test"),))
+    assert train.pack_files() == [(root / "drums" / "kick01.ogg", "kick", "lmms")]
+
+
+def test_every_recorded_kit_and_pack_is_its_own_held_out_fold() -> None:
+    sources = np.array(
+        ["Black_Pearl_4_LV2", "Red_Zeppelin_4_LV2", "lmms", "sonic-pi", "TimGM6mb", "synth-fx"]
+    )
+    groups = train.groups_of(sources).tolist()
+    assert groups[:5] == ["Black_Pearl_4_LV2", "Red_Zeppelin_4_LV2", "lmms", "sonic-pi", "TimGM6mb"]
+    assert groups[5] in train._FONT_FOLDS  # generated sounds ride along with a soundfont fold
+
+
+def test_recorded_rows_are_drawn_more_often_but_every_class_gets_its_share() -> None:
+    y = np.array(["kick"] * 3000 + ["pad"] * 100)
+    sources = np.array(["lmms"] * 300 + ["TimGM6mb"] * 2700 + ["TimGM6mb"] * 100)
+    x = np.arange(len(y))[:, None].astype(float)
+    chosen, labels = train.balanced(x, y, 0, train.row_weights(sources))
+    assert (labels == "kick").sum() == (labels == "pad").sum() == train.ROWS_PER_CLASS
+    picked = chosen[labels == "kick", 0].astype(int)
+    assert len(set(picked.tolist())) == train.ROWS_PER_CLASS  # no kick drawn twice
+    real_share = float(np.mean(picked < 300))
+    assert real_share > 2 * 300 / 3000  # 10 % of the kicks are recorded: far more are drawn
