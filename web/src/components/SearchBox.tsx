@@ -1,5 +1,5 @@
 /** The query box: the query language with autocomplete for fields and values. */
-import { useMemo, useRef, useState, type KeyboardEvent } from "react";
+import { useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import { suggest, type Suggestion, type ValueSource } from "../lib/query";
 
 export interface SearchBoxProps {
@@ -13,6 +13,7 @@ export interface SearchBoxProps {
 export function SearchBox({ value, onChange, onSubmit, values, error }: SearchBoxProps) {
   const input = useRef<HTMLInputElement>(null);
   const [caret, setCaret] = useState(value.length);
+  const pendingCaret = useRef<number | null>(null);
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(0);
   const { from, items } = useMemo(() => suggest(value, caret, values), [value, caret, values]);
@@ -23,13 +24,24 @@ export function SearchBox({ value, onChange, onSubmit, values, error }: SearchBo
     const needsSpace = !item.insert.endsWith(":") && !after.startsWith(" ");
     const text = value.slice(0, from) + item.insert + (needsSpace ? " " : "") + after;
     const position = from + item.insert.length + (needsSpace ? 1 : 0);
-    onChange(text);
     setActive(0);
-    requestAnimationFrame(() => {
+    if (text === value) {
       input.current?.setSelectionRange(position, position);
       setCaret(position);
-    });
+    } else {
+      pendingCaret.current = position;
+      onChange(text);
+    }
   };
+  // The caret goes after the completion as soon as the completed value is rendered, before the
+  // next keystroke can land (a deferred placement moved it back under a fast typist's feet).
+  useLayoutEffect(() => {
+    const position = pendingCaret.current;
+    if (position === null) return;
+    pendingCaret.current = null;
+    input.current?.setSelectionRange(position, position);
+    setCaret(position);
+  }, [value]);
 
   const onKeyDown = (event: KeyboardEvent<HTMLInputElement>) => {
     if (shown && (event.key === "ArrowDown" || event.key === "ArrowUp")) {
