@@ -111,3 +111,21 @@ def test_true_peak_of_loud_blocks_equals_full_oversampling() -> None:
 def test_ebu_tech_3341_gating_cases_read_minus_23(segments: list[tuple[float, float]]) -> None:
     y = np.concatenate([sine(997, seconds, dbfs=dbfs) for dbfs, seconds in segments])
     assert _loudness(np.column_stack([y, y])).loudness_lufs == pytest.approx(-23.0, abs=0.1)
+
+
+@pytest.mark.parametrize(("sr", "channels"), [(44100, 2), (48000, 1), (22050, 2)])
+def test_integrated_loudness_is_pyloudnorms_reading(sr: int, channels: int) -> None:
+    # The filters run as one second-order-section cascade over all channels; the reading must
+    # stay the library's own (its per-channel filters and gating), not an approximation of it.
+    import pyloudnorm
+
+    from samplemind.analysis.loudness import integrated_loudness
+
+    rng = np.random.default_rng(sr + channels)
+    shaped = np.cumsum(rng.standard_normal((3 * sr, channels)), axis=0)
+    shaped = (0.3 * shaped / np.max(np.abs(shaped)) * np.linspace(0.2, 1, 3 * sr)[:, None]).astype(
+        np.float32
+    )
+    data = shaped[:, 0] if channels == 1 else shaped
+    expected = pyloudnorm.Meter(sr).integrated_loudness(data.astype(np.float64))
+    assert integrated_loudness(make_signal(shaped, sr=sr)) == pytest.approx(expected, abs=1e-6)

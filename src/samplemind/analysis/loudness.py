@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import math
 import warnings
+from functools import lru_cache
 
 import numpy as np
 import pyloudnorm
+import scipy.signal
 import soxr
 
 from samplemind.analysis._essentia import es
@@ -60,11 +62,26 @@ def integrated_loudness(signal: AudioSignal) -> float | None:
     if samples.shape[0] < block:
         samples = np.tile(samples, (math.ceil(block / samples.shape[0]), 1))
     data = samples[:, 0] if samples.shape[1] == 1 else samples
-    meter = pyloudnorm.Meter(signal.sample_rate_hz)
+    sos, meter = _k_weighting(signal.sample_rate_hz)
+    # pyloudnorm's own K-weighting filters, run as one cascade of second-order sections over
+    # every channel at once (its per-channel, per-stage lfilter calls were 3x slower); the
+    # meter, built with no filters of its own, then does BS.1770's blocks and gates.
+    weighted = scipy.signal.sosfilt(sos, data.astype(np.float64, copy=False), axis=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "possible clipped samples": we report peaks ourselves
-        value = float(meter.integrated_loudness(data.astype(np.float64, copy=False)))
+        value = float(meter.integrated_loudness(weighted))
     return value if math.isfinite(value) and value > -70.0 else None
+
+
+@lru_cache(maxsize=8)
+def _k_weighting(sample_rate_hz: int) -> tuple[np.ndarray, pyloudnorm.Meter]:
+    """pyloudnorm's BS.1770 K-weighting at this rate as second-order sections, and a meter of
+    that rate that applies no filter itself (``filter_class="custom"`` with none set)."""
+    standard = pyloudnorm.Meter(sample_rate_hz)
+    sos = np.vstack([scipy.signal.tf2sos(f.b, f.a) for f in standard._filters.values()])
+    gating = pyloudnorm.Meter(sample_rate_hz, filter_class="custom")
+    gating._filters = {}
+    return sos, gating
 
 
 def momentary_loudness(signal: AudioSignal) -> list[float]:
