@@ -151,3 +151,30 @@ DESCRIPTION = {
     "character": ["punchy", "tight", "deep"],
     "use_cases": ["drop"],
 }
+
+
+@pytest.fixture
+def api(data_dir: Path, fakes: Fakes) -> Iterator[Any]:
+    """``make(providers, **settings)``: a TestClient over the copied demo library, its providers
+    pointed at the fakes; every client made is closed afterwards."""
+    from fastapi.testclient import TestClient
+
+    from samplemind.api import create_app
+
+    clients: list[TestClient] = []
+
+    def make(providers: tuple[str, ...] = ("openai",), **changes: Any) -> TestClient:
+        settings = Settings(
+            data_dir=data_dir,
+            vector_backend="memory",
+            **provider_settings(fakes, providers),
+            **changes,
+        )
+        client = TestClient(create_app(settings))
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)

@@ -4,16 +4,12 @@ with no LLM configured."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from samplemind.api import create_app
 from samplemind.cli.main import main
-from samplemind.config import Settings
 from tests.ai.conftest import DESCRIPTION, Fakes, provider_settings
 from tests.ai.fakellm import Reply, output_tool, structured
 
@@ -130,27 +126,6 @@ def test_cli_show_prints_the_stored_description(
 
 
 # --- API ----------------------------------------------------------------------------------
-@pytest.fixture
-def api(data_dir: Path, fakes: Fakes) -> Iterator[Any]:
-    clients: list[TestClient] = []
-
-    def make(providers: tuple[str, ...] = ("openai",), **changes: Any) -> TestClient:
-        settings = Settings(
-            data_dir=data_dir,
-            vector_backend="memory",
-            **provider_settings(fakes, providers),
-            **changes,
-        )
-        client = TestClient(create_app(settings))
-        client.__enter__()
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.__exit__(None, None, None)
-
-
 def sse(text: str) -> list[tuple[str, Any]]:
     events = []
     for block in text.strip().split("\n\n"):

@@ -6,39 +6,19 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from samplemind.api import create_app
-from samplemind.config import Settings
-from tests.ai.conftest import DESCRIPTION, Fakes, provider_settings
+from tests.ai.conftest import DESCRIPTION, Fakes
 from tests.ai.fakellm import structured
 
 
 @pytest.fixture
-def api(data_dir: Path, fakes: Fakes) -> Iterator[Any]:
-    clients: list[TestClient] = []
-
-    def make(providers: tuple[str, ...] = ("openai",), **changes: Any) -> TestClient:
-        settings = Settings(
-            data_dir=data_dir,
-            vector_backend="memory",
-            ai_timeout_s=5.0,
-            **provider_settings(fakes, providers),
-            **changes,
-        )
-        client = TestClient(create_app(settings))
-        client.__enter__()
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.__exit__(None, None, None)
+def api(api: Any) -> Any:
+    """The shared client maker, with a short model timeout."""
+    return lambda providers=("openai",), **changes: api(providers, ai_timeout_s=5.0, **changes)
 
 
 def ids(client: TestClient, query: str) -> list[int]:

@@ -255,10 +255,14 @@ class Library:
         Raises:
             QuerySyntaxError: pointing at the bad token.
         """
+        return self.engine.search(self._parsed(query), limit=limit, offset=offset)
+
+    def _parsed(self, query: str | SearchQuery) -> SearchQuery:
+        """``query`` parsed; a ``like:`` query gets the similarity index ready first."""
         parsed = parse_query(query) if isinstance(query, str) else query
         if parsed.like is not None:
             self.ensure_index()
-        return self.engine.search(parsed, limit=limit, offset=offset)
+        return parsed
 
     def count(self, query: str | SearchQuery = "") -> int:
         parsed = parse_query(query) if isinstance(query, str) else query
@@ -272,10 +276,7 @@ class Library:
         Raises:
             QuerySyntaxError: pointing at the bad token.
         """
-        parsed = parse_query(query) if isinstance(query, str) else query
-        if parsed.like is not None:
-            self.ensure_index()
-        return self.engine.search_page(parsed, limit=limit, offset=offset)
+        return self.engine.search_page(self._parsed(query), limit=limit, offset=offset)
 
     def record(self, ref: int | str) -> SampleRecord:
         """A sample with its analysis, collections and lineage links, read together.
