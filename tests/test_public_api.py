@@ -57,3 +57,36 @@ def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     assert settings.jobs == 2  # the environment wins over the file
     with pytest.raises(ValueError, match="greater than 0"):
         samplemind.Settings(max_duration_s=0)
+
+
+def test_current_settings_follow_the_environment_and_the_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SAMPLEMIND_JOBS", "2")
+    first = samplemind.Settings.current()
+    assert first.jobs == 2
+    first.jobs = 7  # a caller's copy is its own
+    assert samplemind.Settings.current().jobs == 2
+    monkeypatch.setenv("SAMPLEMIND_JOBS", "3")
+    assert samplemind.Settings.current().jobs == 3
+    (tmp_path / "samplemind.toml").write_text("max_duration_s = 60\n")
+    assert samplemind.Settings.current().max_duration_s == 60.0
+    (tmp_path / "samplemind.toml").write_text("max_duration_s = 120\n")
+    assert samplemind.Settings.current().max_duration_s == 120.0
+    monkeypatch.chdir(tmp_path.parent)
+    assert samplemind.Settings.current().max_duration_s == 900.0
+
+
+def test_analyze_without_settings_obeys_a_limit_set_in_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import numpy as np
+    import soundfile as sf
+
+    path = tmp_path / "tone.wav"
+    sf.write(path, np.zeros(44_100 * 3, dtype=np.float32), 44_100)
+    assert samplemind.analyze(path, level="basic").audio.duration_s == 3.0
+    monkeypatch.setenv("SAMPLEMIND_MAX_DURATION_S", "2")
+    with pytest.raises(samplemind.errors.TooLongError):
+        samplemind.analyze(path, level="basic")

@@ -12,6 +12,8 @@ Example:
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 from typing import Literal
 
@@ -233,6 +235,29 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.resolved_data_dir() / 'library.db'}"
 
     @classmethod
+    def current(cls) -> Settings:
+        """``Settings()`` as the environment and ``samplemind.toml`` say now, built once per change.
+
+        Building settings reads and validates every source (~3 ms); a library call that is given
+        none (``samplemind.analyze(path)`` in a loop) would pay that per file. The cached object
+        is reused while the environment, the working directory and the config file's size and
+        modification time are unchanged; each caller gets its own shallow copy.
+        """
+        toml = Path("samplemind.toml")
+        try:
+            stat = toml.stat()
+            file_key: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            file_key = None
+        key = (os.getcwd(), tuple(os.environ.items()), file_key)
+        with _CURRENT_LOCK:
+            cached = _CURRENT.get(cls)
+            if cached is None or cached[0] != key:
+                cached = (key, cls())
+                _CURRENT[cls] = cached
+        return cached[1].model_copy()
+
+    @classmethod
     def settings_customise_sources(
         cls,
         settings_cls: type[BaseSettings],
@@ -242,3 +267,7 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+
+_CURRENT: dict[type[Settings], tuple[object, Settings]] = {}
+_CURRENT_LOCK = threading.Lock()

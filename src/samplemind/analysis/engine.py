@@ -38,7 +38,7 @@ def analyze_signal(
     Raises:
         AnalysisError: an analyzer failed; the message names it.
     """
-    settings = settings or Settings()
+    settings = settings or Settings.current()
     registry = registry or default_registry()
     started = time.perf_counter()
     ctx = AnalysisContext(signal, level=level, settings=settings)
@@ -82,7 +82,7 @@ def analyze_file(
         AudioError: the file could not be decoded (see :mod:`samplemind.errors`).
         AnalysisError: an analyzer failed.
     """
-    settings = settings or Settings()
+    settings = settings or Settings.current()
     started = time.perf_counter()
     signal = decode(path, settings)
     result = analyze_signal(signal, level=level, settings=settings, registry=registry, only=only)

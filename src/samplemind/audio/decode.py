@@ -173,7 +173,7 @@ def probe(path: str | Path, settings: Settings | None = None) -> AudioInfo:
     Raises:
         AudioError: a subclass saying exactly what is wrong.
     """
-    settings = settings or Settings()
+    settings = settings or Settings.current()
     path = Path(path)
     with _open(path) as handle:
         return _info(path, handle, settings)
@@ -194,7 +194,7 @@ def decode(path: str | Path, settings: Settings | None = None) -> AudioSignal:
         HeaderLimitError: the header declares an absurd rate, channel count or length.
         TooLongError: longer than ``settings.max_duration_s``.
     """
-    settings = settings or Settings()
+    settings = settings or Settings.current()
     path = Path(path)
     with _open(path) as handle:
         info = _info(path, handle, settings)
