@@ -480,12 +480,13 @@ def build_corpus(
     seed: int = 0,
     jobs: int = 2,
     keep_midi: bool = False,
+    allow_partial: bool = False,
 ) -> list[dict[str, Any]]:
     t0 = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in out_dir.glob("sample_*.wav"):
         stale.unlink()
-    fonts = fonts_for_split(split, discover_soundfonts())
+    fonts = fonts_for_split(split, discover_soundfonts(), allow_partial=allow_partial)
     log.info("split %s uses: %s", split, ", ".join(f"{f.name} ({f.renderer})" for f in fonts))
     specs = generate_specs(size, split, seed, fonts)
     rows: list[dict[str, Any]] = []
@@ -540,6 +541,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--keep-midi", action="store_true", help="also save the MIDI to OUT_DIR/_midi"
     )
+    parser.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="render even when some of the split's soundfonts are missing (a different corpus)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -554,6 +560,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed=args.seed,
         jobs=args.jobs,
         keep_midi=args.keep_midi,
+        allow_partial=args.allow_partial,
     )
     return 0 if rows else 1
 

@@ -199,10 +199,20 @@ def discover_soundfonts(*, probe: bool = True) -> dict[str, SoundFont]:
     return fonts
 
 
-def fonts_for_split(split: str, available: dict[str, SoundFont]) -> list[SoundFont]:
+def fonts_for_split(
+    split: str, available: dict[str, SoundFont], *, allow_partial: bool = False
+) -> list[SoundFont]:
+    """The banks of ``split``. A missing one changes the corpus (val without freepats is
+    TimGM6mb alone, and every figure moves), so it is an error unless ``allow_partial``."""
     wanted = SPLITS[split]
     chosen = [available[name] for name in wanted if name in available]
     missing = [name for name in wanted if name not in available]
+    if missing and not allow_partial:
+        raise RuntimeError(
+            f"split {split!r}: soundfont(s) not available: {', '.join(missing)} (freepats "
+            "needs timidity: apt-get install freepats timidity); --allow-partial renders "
+            "without them, but the corpus, and every figure on it, is then a different one"
+        )
     if missing:
         log.warning("split %r: soundfont(s) not available, skipped: %s", split, ", ".join(missing))
     if not chosen:
