@@ -81,3 +81,57 @@ def test_recorded_rows_are_drawn_more_often_but_every_class_gets_its_share() -> 
     assert len(set(picked.tolist())) == train.ROWS_PER_CLASS  # no kick drawn twice
     real_share = float(np.mean(picked < 300))
     assert real_share > 2 * 300 / 3000  # 10 % of the kicks are recorded: far more are drawn
+
+
+def _proba(confidence: np.ndarray, n_classes: int = 3) -> np.ndarray:
+    """Rows whose first class has the given probability, the rest shared out."""
+    rest = (1 - confidence)[:, None] / (n_classes - 1)
+    return np.hstack([confidence[:, None], np.repeat(rest, n_classes - 1, axis=1)])
+
+
+def test_the_threshold_is_where_labels_become_likelier_wrong_than_right() -> None:
+    first = train.MODEL_CLASSES[0]
+    other = train.MODEL_CLASSES[1]
+    rng = np.random.default_rng(0)
+    confidence = rng.uniform(0.2, 1.0, 4000)
+    # Right with a chance of 0.3 below a confidence of 0.45, 0.8 above it.
+    right = rng.uniform(size=4000) < np.where(confidence < 0.45, 0.3, 0.8)
+    y = np.where(right, first, other)
+    proba = np.zeros((4000, len(train.MODEL_CLASSES)))
+    proba[:, :3] = _proba(confidence)
+    assert train.pick_threshold(proba, y) == pytest.approx(0.45)
+    # A sparse bin (fewer than min_count) does not stop the walk down.
+    assert train.pick_threshold(proba, y, min_count=10_000) == 0.0
+    # Everything wrong: no label is worth giving.
+    assert train.pick_threshold(proba, np.full(4000, other)) == 1.0
+
+
+def test_the_ensemble_exports_to_onnx_with_the_same_probabilities(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    onnxruntime = pytest.importorskip("onnxruntime")
+    monkeypatch.setattr(train, "ROWS_PER_CLASS", 120)
+    monkeypatch.setattr(train, "N_PERCEPTRONS", 2)
+    monkeypatch.setattr(train, "BOOSTED_ITER", 15)
+    rng = np.random.default_rng(1)
+    labels = np.array(["kick", "snare", "hihat"])
+    y = labels[rng.integers(0, 3, 600)]
+    x = rng.normal(size=(600, 6)) + (y[:, None] == labels).astype(float) @ rng.normal(size=(3, 6))
+    model = train.fit_model(x, y, seed=3)
+    assert [type(m).__name__ for m in model.estimators_] == [
+        "Pipeline",
+        "Pipeline",
+        "HistGradientBoostingClassifier",
+    ]
+    path = tmp_path / "model.onnx"
+    train.export_onnx(model, x.shape[1], path)
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    rows = x.astype(np.float32)
+    got = session.run(None, {session.get_inputs()[0].name: rows})[-1]
+    expected = model.predict_proba(rows)
+    # ONNX holds the trees' thresholds in float32: a value between a threshold and its float32
+    # rounding may take the other branch. Everything else is the same to float32 rounding.
+    same = np.all(np.abs(got - expected) < 1e-5, axis=1)
+    assert same.mean() > 0.9
+    assert np.mean(got.argmax(axis=1) == expected.argmax(axis=1)) > 0.97
+    assert np.mean(model.predict(x) == y) > 0.8  # it learned the classes, not noise
