@@ -124,6 +124,20 @@ DRUM_CLASSES: dict[int, str] = _classes(
         "percussion": (37, 54, 56, 58, *range(60, 71), 73, 74, 75, 76, 77, 80, 81),
     }
 )
+#: The AVL kits' own key map, read from their sample names (``48-SabianRockHatSwish``,
+#: ``50-SabianAA16CrashChoke``, ``60-Paiste2002-22``, …): not General MIDI's. Keys they do not
+#: name (35, 61-63, …) play a neighbouring sample re-pitched, or nothing, and are not used.
+KIT_CLASSES: dict[int, str] = _classes(
+    {
+        "kick": (36,),
+        "snare": (38, 40),
+        "clap": (39,),
+        "hihat": (42, 44, 46, 48),
+        "tom": (41, 43, 45, 47),
+        "cymbal": (49, 50, 51, 52, 53, 55, 57, 58, 59, 60),
+        "percussion": (37, 54, 56, 64),
+    }
+)
 #: MIDI note range per class (what a sample pack would hold).
 PITCH_RANGES = {
     "bass": (28, 55),
@@ -254,7 +268,7 @@ def plan_jobs(fonts: dict[str, SoundFont], *, seed: int, quick: bool) -> list[Jo
         if name in KIT_FONTS:
             notes = [
                 (0, 0, key, velocity, 0.3, label)
-                for key, label in DRUM_CLASSES.items()
+                for key, label in KIT_CLASSES.items()
                 for velocity in ((90,) if quick else (30, 55, 80, 105, 127))
             ]
             jobs.append(Job(font, tuple(notes), int(rng.integers(1 << 31)), drums=True))

@@ -135,3 +135,23 @@ def test_the_ensemble_exports_to_onnx_with_the_same_probabilities(
     assert same.mean() > 0.9
     assert np.mean(got.argmax(axis=1) == expected.argmax(axis=1)) > 0.97
     assert np.mean(model.predict(x) == y) > 0.8  # it learned the classes, not noise
+
+
+def test_the_recorded_kits_are_labelled_by_their_own_key_map_not_general_midi() -> None:
+    from benchmarks.soundfonts import SoundFont
+
+    kit = SoundFont(
+        "Black_Pearl_4_LV2", Path("/kit.sf2"), "fluidsynth", frozenset({0}), frozenset()
+    )
+    (job,) = train.plan_jobs({kit.name: kit}, seed=0, quick=True)
+    labels = {pitch: label for _, _, pitch, _, _, label in job.notes}
+    # GM calls 48 and 50 toms and 58, 60 percussion; on these kits they are a hi-hat swish, a
+    # crash choke, a second crash's choke and a 22" Paiste.
+    assert (labels[48], labels[50], labels[58], labels[60]) == (
+        "hihat",
+        "cymbal",
+        "cymbal",
+        "cymbal",
+    )
+    assert labels[36] == "kick" and labels[56] == "percussion"
+    assert 35 not in labels and 61 not in labels  # no sample of their own
