@@ -75,7 +75,7 @@ web-test: setup web  ## the client is current, Vitest, then the end-to-end suite
 web-bench: setup web  ## web budgets: first load, bundle size, scrolling 100k rows (docs/benchmarks.md)
 	SAMPLEMIND=$(abspath .venv/bin/samplemind) $(NPM) run bench
 TRAIN_APT := fluidsynth fluid-soundfont-gm timgm6mb-soundfont csound-soundfont avldrums.lv2-soundfont \
-	freepats timidity espeak-ng lmms-common sonic-pi-samples
+	freepats timidity espeak-ng lmms-common sonic-pi-samples libstk-4.6.2 exadrums
 train: setup  ## train the sample-type model (src/samplemind/ml/models/sample_type.onnx + card)
 	@command -v fluidsynth >/dev/null || { echo "make train renders soundfonts: apt-get install $(TRAIN_APT)"; exit 1; }
 	$(RUN) python -m benchmarks.fit.sample_type

@@ -10,7 +10,10 @@ Everything is made here, from audio that may legally be generated or installed o
   with velocity layers) are rendered the same way.
 * **Generate** what the soundfonts lack: speech and sung vowels from ``espeak-ng`` (``vocal``),
   risers, downlifters, noise sweeps, impacts and reversed sounds (``fx``), and electronic drums
-  (808-style kicks, noise snares and claps, hats, toms) with numpy.
+  (808-style and driven kicks, noise snares and claps, hats, toms, cymbals and percussion voices)
+  with numpy.
+* **Read** the recorded one-shots of Debian's sample packs (:data:`SAMPLE_PACKS`: LMMS, Sonic
+  Pi, STK's drum wavetables, eXaDrums' kit), labelled by their names (:data:`PACK_RULES`).
 * **Augment** every sound several times with pedalboard (gain, EQ, saturation, compression,
   reverb), tape-style pitch changes (resampling), start offsets with a noise floor, and cuts to
   a random length (as a sliced loop cuts a hit); drums get more copies than tonal sounds.
@@ -86,7 +89,9 @@ DRUM_LABELS = frozenset({"kick", "snare", "clap", "hihat", "tom", "cymbal", "per
 #: Leave-one-source-out groups (a source not named is its own group).
 SOURCE_GROUPS: dict[str, str] = {}
 #: Recorded (not synthesised) drum sources: real kits, the sound a held-out judge plays.
-REAL_SOURCES = frozenset({"Black_Pearl_4_LV2", "Red_Zeppelin_4_LV2", "lmms", "sonic-pi"})
+REAL_SOURCES = frozenset(
+    {"Black_Pearl_4_LV2", "Red_Zeppelin_4_LV2", "lmms", "sonic-pi", "stk", "exadrums"}
+)
 #: Their rows are this many times likelier to be drawn into a fit's balanced sample.
 REAL_WEIGHT = 4.0
 
@@ -307,7 +312,17 @@ def plan_jobs(fonts: dict[str, SoundFont], *, seed: int, quick: bool) -> list[Jo
 SAMPLE_PACKS = (
     ("lmms", Path("/usr/share/lmms/samples"), "lmms-common: GPL-2+"),
     ("sonic-pi", Path("/usr/share/sonic-pi/samples"), "sonic-pi-samples: CC0"),
+    ("stk", Path("/usr/share/stk/rawwaves"), "libstk-4.6.2: STK licence (MIT-style)"),
+    ("exadrums", Path("/usr/share/exadrums"), "exadrums: BSD-3-Clause"),
 )
+#: STK's rawwaves are headerless: 16-bit big-endian mono at 22.05 kHz (STK's RAW format).
+_STK_RAW: dict[str, Any] = {
+    "format": "RAW",
+    "subtype": "PCM_16",
+    "endian": "BIG",
+    "samplerate": 22050,
+    "channels": 1,
+}
 #: (source, regular expression on "folder/name" without the extension, class), first match wins.
 PACK_RULES: tuple[tuple[str, str, str | None], ...] = (
     # LMMS (lmms-common): samples/drums, basses, instruments, stringsnpads, effects, latin
@@ -353,6 +368,19 @@ PACK_RULES: tuple[tuple[str, str, str | None], ...] = (
     ("sonic-pi", r"^ambi_(drone|glass_hum|glass_rub|haunted_hum|sauna|soft_buzz)", "pad"),
     ("sonic-pi", r"^guit_", "guitar"),
     ("sonic-pi", r"^(misc_cineboom|perc_impact|perc_swoosh|vinyl_(backspin|rewind|scratch))", "fx"),
+    # STK (libstk): Perry Cook's recorded drums among its wavetables (the rest are not used)
+    ("stk", r"^bassdrum$", "kick"),
+    ("stk", r"^snardrum$", "snare"),
+    ("stk", r"^hihatcym$", "hihat"),
+    ("stk", r"^(crashcym|ridecymb)$", "cymbal"),
+    ("stk", r"^tom(hidrm|middr|lowdr)$", "tom"),
+    ("stk", r"^(cowbell1|tambourn)$", "percussion"),
+    # eXaDrums (exadrums): the default kit of a software drum module, recorded acoustic drums
+    ("exadrums", r"^BD_", "kick"),
+    ("exadrums", r"^Snr_", "snare"),
+    ("exadrums", r"^HiHat", "hihat"),
+    ("exadrums", r"^(Crash|Ride)", "cymbal"),
+    ("exadrums", r"^Tom", "tom"),
 )
 #: Augmented copies of each recorded sound (they are few, and the sound a judge plays).
 PACK_COPIES = 10
@@ -381,7 +409,7 @@ def pack_files() -> list[tuple[Path, str, str]]:
             log.warning("%s is not installed (%s): not used", source, root)
             continue
         for path in sorted(root.rglob("*")):
-            if path.suffix.lower() not in (".ogg", ".flac", ".wav"):
+            if path.suffix.lower() not in (".ogg", ".flac", ".wav", ".raw"):
                 continue
             if is_reserved(path):
                 continue
@@ -392,17 +420,26 @@ def pack_files() -> list[tuple[Path, str, str]]:
     return found
 
 
+def read_pack_sound(path: Path, source: str) -> np.ndarray | None:
+    """A pack's sound as mono at :data:`SAMPLE_RATE`, None when it does not decode."""
+    raw = _STK_RAW if source == "stk" else {}
+    try:
+        audio, sr = sf.read(str(path), dtype="float32", always_2d=True, **raw)
+    except (sf.LibsndfileError, RuntimeError) as exc:  # a few are mislabelled or broken
+        log.warning("%s: cannot read (%s), not used", path, exc)
+        return None
+    mono = audio.mean(axis=1)
+    if sr != SAMPLE_RATE:
+        mono = soxr.resample(mono, sr, SAMPLE_RATE)
+    return np.asarray(mono, np.float32)
+
+
 def _pack_rows(files: list[tuple[Path, str, str]], seed: int) -> Rows:
     sounds = []
     for path, label, source in files:
-        try:
-            audio, sr = sf.read(str(path), dtype="float32", always_2d=True)
-        except (sf.LibsndfileError, RuntimeError) as exc:  # a few are mislabelled or broken
-            log.warning("%s: cannot read (%s), not used", path, exc)
+        mono = read_pack_sound(path, source)
+        if mono is None:
             continue
-        mono = audio.mean(axis=1)
-        if sr != SAMPLE_RATE:
-            mono = soxr.resample(mono, sr, SAMPLE_RATE)
         sound = _cut(mono[:, None], 0.01)
         if sound is not None and sound.size > 256:
             sounds.append((sound, label, source))
@@ -534,14 +571,49 @@ def _bandpass(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
     return np.asarray(sosfilt(sos, x))
 
 
+def _synth_percussion(rng: np.random.Generator, t: np.ndarray, noise: np.ndarray) -> np.ndarray:
+    """One of a drum machine's percussion voices: cowbell, claves, rim shot, wood block,
+    shaker or conga."""
+    kind = int(rng.integers(6))
+    if kind == 0:  # cowbell: two detuned square waves through a band-pass (the 808's 540/800 Hz)
+        f = rng.uniform(450, 650)
+        y = np.sign(np.sin(2 * np.pi * f * t)) + np.sign(np.sin(2 * np.pi * f * 1.48 * t))
+        return _bandpass(y, 0.8 * f, 4 * f) * np.exp(-t / rng.uniform(0.03, 0.15))
+    if kind == 1:  # claves: a short high sine
+        f = rng.uniform(1800, 2800)
+        return np.sin(2 * np.pi * f * t) * np.exp(-t / rng.uniform(0.01, 0.04))
+    if kind == 2:  # rim shot: a click and two short partials
+        tone = np.sin(2 * np.pi * rng.uniform(400, 550) * t) + np.sin(
+            2 * np.pi * rng.uniform(1500, 1900) * t
+        )
+        click = _bandpass(noise, 2000, 9000) * np.exp(-t / 0.002)
+        return (tone + click) * np.exp(-t / rng.uniform(0.008, 0.025))
+    if kind == 3:  # wood block: a hollow mid partial, very short
+        f = rng.uniform(600, 1600)
+        y = np.sin(2 * np.pi * f * t) + 0.4 * np.sin(2 * np.pi * 2.6 * f * t)
+        return y * np.exp(-t / rng.uniform(0.015, 0.05))
+    if kind == 4:  # shaker: band-passed noise that swells and dies
+        rise = rng.uniform(0.005, 0.04)
+        env = np.minimum(t / rise, 1.0) * np.exp(-np.maximum(t - rise, 0) / rng.uniform(0.03, 0.12))
+        return _bandpass(noise, rng.uniform(3000, 6000), rng.uniform(10000, 16000)) * env
+    # conga / bongo: a pitched membrane, higher and brighter than a tom
+    f = rng.uniform(180, 500)
+    freq = f * (1 + 0.15 * np.exp(-t / 0.01))
+    y = np.sin(2 * np.pi * np.cumsum(freq) / SAMPLE_RATE) * np.exp(-t / rng.uniform(0.05, 0.2))
+    return y + 0.2 * _bandpass(noise, 2000, 8000) * np.exp(-t / 0.003)
+
+
 def synth_drums(rng: np.random.Generator, *, quick: bool) -> list[tuple[np.ndarray, str, str]]:
     """Electronic drum hits from oscillators and noise, with random parameters: what drum
     machines and sample packs are made of (the soundfonts hold few of them)."""
     sounds = []
     per_class = 8 if quick else 60
-    for label in ("kick", "snare", "clap", "hihat", "tom"):
+    for label in ("kick", "snare", "clap", "hihat", "tom", "cymbal", "percussion"):
         for _ in range(per_class):
-            dur = float(rng.uniform(0.15, 1.2 if label in ("kick", "tom") else 0.6))
+            long = label in ("kick", "tom", "cymbal")
+            dur = float(rng.uniform(0.15, 1.2 if long else 0.6))
+            if label == "kick" and rng.random() < 0.25:  # an 808 kick: a long sub-bass tail
+                dur = float(rng.uniform(0.8, 2.0))
             n = int(dur * SAMPLE_RATE)
             t = np.arange(n) / SAMPLE_RATE
             noise = rng.standard_normal(n)
@@ -551,13 +623,22 @@ def synth_drums(rng: np.random.Generator, *, quick: bool) -> list[tuple[np.ndarr
                 sweep = rng.uniform(0.01, 0.06)
                 freq = f_end + (f_start - f_end) * np.exp(-t / sweep)
                 body = np.sin(2 * np.pi * np.cumsum(freq) / SAMPLE_RATE)
-                y = body * np.exp(-t / rng.uniform(0.08, 0.5 if label == "kick" else 0.25))
+                decay = rng.uniform(0.08, 0.5 if label == "kick" else 0.25)
+                if label == "kick" and dur > 0.8:
+                    decay = rng.uniform(0.3, 0.8)
+                y = body * np.exp(-t / decay)
                 click = _bandpass(noise, 1000, 8000) * np.exp(-t / 0.004) * rng.uniform(0, 0.5)
-                y = np.tanh(rng.uniform(1, 4) * (y + click))
+                # hard-style and distorted kicks are driven far harder than a drum machine's
+                drive = rng.uniform(4, 12) if label == "kick" and rng.random() < 0.25 else 1.0
+                y = np.tanh(drive * rng.uniform(1, 4) * (y + click))
             elif label == "snare":
-                tone = np.sin(2 * np.pi * rng.uniform(150, 260) * t) * np.exp(
-                    -t / rng.uniform(0.02, 0.08)
-                )
+                f0 = rng.uniform(150, 260)
+                if rng.random() < 0.5:  # an electronic snare's tone falls in pitch
+                    f = f0 * (1 + rng.uniform(0.3, 1.5) * np.exp(-t / rng.uniform(0.005, 0.03)))
+                    phase = 2 * np.pi * np.cumsum(f) / SAMPLE_RATE
+                else:
+                    phase = 2 * np.pi * f0 * t
+                tone = np.sin(phase) * np.exp(-t / rng.uniform(0.02, 0.08))
                 band = _bandpass(noise, rng.uniform(800, 2500), rng.uniform(6000, 14000))
                 y = rng.uniform(0.2, 0.8) * tone + band * np.exp(-t / rng.uniform(0.05, 0.2))
             elif label == "clap":
@@ -568,6 +649,13 @@ def synth_drums(rng: np.random.Generator, *, quick: bool) -> list[tuple[np.ndarr
                     env[start:] += np.exp(-(t[: n - start]) / 0.006)
                 env += np.exp(-t / rng.uniform(0.05, 0.2)) * 0.6 * (t > 3 * spacing)
                 y = _bandpass(noise, rng.uniform(700, 1500), rng.uniform(3000, 8000)) * env
+            elif label == "cymbal":  # a drum machine's cymbal: metal partials, a long decay
+                partials = rng.uniform(300, 1200, 6)
+                metal = sum(np.sign(np.sin(2 * np.pi * f * t)) for f in partials)
+                y = _bandpass(metal + rng.uniform(0.3, 1.5) * noise, rng.uniform(3000, 6000), 19000)
+                y = y * np.exp(-t / rng.uniform(0.3, 1.0))
+            elif label == "percussion":
+                y = _synth_percussion(rng, t, noise)
             else:  # hihat: metallic square partials or plain noise, high-passed
                 if rng.random() < 0.5:
                     partials = rng.uniform(300, 900, 6)
@@ -1172,8 +1260,8 @@ def card_markdown(card: dict[str, Any]) -> str:
         drums = [i for i, label in enumerate(labels) if label in DRUM_LABELS]
         lines += [
             "",
-            "Recorded drums only (AVL kits, LMMS, Sonic Pi; each held out in turn), drum columns "
-            "(a miss into a tonal class is left out of the row):",
+            "Recorded drums only (AVL kits, LMMS, Sonic Pi, STK, eXaDrums; each held out in turn), "
+            "drum columns (a miss into a tonal class is left out of the row):",
             "",
             "| | " + " | ".join(labels[i] for i in drums) + " |",
             "|---" * (len(drums) + 1) + "|",

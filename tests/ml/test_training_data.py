@@ -38,6 +38,16 @@ from benchmarks.fit import sample_type as train
         ("sonic-pi", "bass_drop_c", "fx"),
         ("sonic-pi", "loop_amen", None),
         ("sonic-pi", "drum_roll", None),
+        ("stk", "bassdrum", "kick"),
+        ("stk", "tommiddr", "tom"),
+        ("stk", "tambourn", "percussion"),
+        ("stk", "ridecymb", "cymbal"),
+        ("stk", "mand1", None),  # a mandolin wavetable, not a drum
+        ("stk", "ahh", None),
+        ("exadrums", "BD_Acou_01", "kick"),
+        ("exadrums", "RideBell", "cymbal"),
+        ("exadrums", "Tom03", "tom"),
+        ("exadrums", "Data/data/out", None),
     ],
 )
 def test_pack_names_map_to_classes_or_are_left_out(
@@ -60,6 +70,49 @@ def test_pack_files_skip_unlabelled_and_reserved_files(
     (root / "drums" / "kick02.flac").symlink_to(reserved)
     monkeypatch.setattr(train, "SAMPLE_PACKS", (("lmms", root, "test"),))
     assert train.pack_files() == [(root / "drums" / "kick01.ogg", "kick", "lmms")]
+
+
+def test_stk_rawwaves_are_read_as_headerless_big_endian_22_khz(tmp_path: Path) -> None:
+    # 0.1 s of a 441 Hz tone in STK's RAW format: no header, 16-bit big-endian, 22,050 Hz.
+    t = np.arange(2205) / 22050
+    tone = np.round(0.5 * np.sin(2 * np.pi * 441 * t) * 32767).astype(">i2")
+    path = tmp_path / "tone.raw"
+    path.write_bytes(tone.tobytes())
+    mono = train.read_pack_sound(path, "stk")
+    assert mono is not None
+    assert len(mono) == pytest.approx(0.1 * train.SAMPLE_RATE, abs=2)
+    spectrum = np.abs(np.fft.rfft(mono * np.hanning(len(mono))))
+    peak_hz = np.argmax(spectrum) * train.SAMPLE_RATE / len(mono)
+    assert peak_hz == pytest.approx(441, abs=10)  # read little-endian, it would be noise
+    assert np.max(np.abs(mono)) == pytest.approx(0.5, abs=0.01)
+    # A file that is not audio costs a warning, not the run.
+    bad = tmp_path / "broken.wav"
+    bad.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
+    assert train.read_pack_sound(bad, "lmms") is None
+
+
+def test_synthetic_drums_cover_every_drum_class_with_audible_normalised_hits() -> None:
+    sounds = train.synth_drums(np.random.default_rng(0), quick=True)
+    labels = [label for _, label, _ in sounds]
+    assert set(labels) == train.DRUM_LABELS
+    for sound, label, source in sounds:
+        assert source == "synth-drums"
+        assert np.all(np.isfinite(sound))
+        assert np.max(np.abs(sound)) == pytest.approx(1.0, abs=1e-6), label
+        assert 0.15 * train.SAMPLE_RATE <= len(sound) <= 2.0 * train.SAMPLE_RATE
+
+    # The classes differ where a listener hears them: a kick's energy is below 200 Hz, a hat's
+    # and a cymbal's far above it.
+    def low_share(x: np.ndarray) -> float:
+        power = np.abs(np.fft.rfft(x)) ** 2
+        freqs = np.fft.rfftfreq(len(x), 1 / train.SAMPLE_RATE)
+        return float(power[freqs < 200].sum() / power.sum())
+
+    def share(label: str) -> list[float]:
+        return [low_share(s) for s, lab, _ in sounds if lab == label]
+
+    assert min(share("kick")) > 0.5
+    assert max(share("hihat") + share("cymbal") + share("clap")) < 0.01
 
 
 def test_every_recorded_kit_and_pack_is_its_own_held_out_fold() -> None:
