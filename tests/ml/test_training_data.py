@@ -72,6 +72,45 @@ def test_pack_files_skip_unlabelled_and_reserved_files(
     assert train.pack_files() == [(root / "drums" / "kick01.ogg", "kick", "lmms")]
 
 
+def test_a_pack_file_repeated_in_several_folders_is_used_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The same pack under two roots (installed twice, or copied into a second folder).
+    roots = [tmp_path / "one", tmp_path / "two"]
+    for root in roots:
+        (root / "drums").mkdir(parents=True)
+        (root / "drums" / "kick01.wav").write_bytes(b"the same kick")
+    (roots[0] / "drums" / "snare01.wav").write_bytes(b"a snare")
+    (roots[1] / "drums" / "snare01.wav").write_bytes(b"another snare")
+    monkeypatch.setattr(train, "SAMPLE_PACKS", tuple(("lmms", root, "test") for root in roots))
+    found = train.pack_files()
+    assert sorted((label, path.relative_to(tmp_path).as_posix()) for path, label, _ in found) == [
+        ("kick", "one/drums/kick01.wav"),
+        ("snare", "one/drums/snare01.wav"),
+        ("snare", "two/drums/snare01.wav"),
+    ]
+
+
+def test_a_recordings_rows_do_not_depend_on_which_worker_describes_it(tmp_path: Path) -> None:
+    import soundfile as sf
+
+    rng = np.random.default_rng(3)
+    files = []
+    for name, label in (("kick", "kick"), ("hat", "hihat")):
+        t = np.arange(int(0.3 * train.SAMPLE_RATE)) / train.SAMPLE_RATE
+        hit = rng.standard_normal(len(t)) * np.exp(-t / 0.05) * 0.5
+        sf.write(tmp_path / f"{name}.wav", hit, train.SAMPLE_RATE)
+        files.append((tmp_path / f"{name}.wav", label, "lmms"))
+    together = train._pack_rows(files, seed=7)
+    alone = train._pack_rows(files[1:], seed=7)
+    n = len(alone.labels)
+    assert n == 1 + train.PACK_COPIES  # the recording and its augmented copies
+    assert together.labels[-n:] == alone.labels == ["hihat"] * n
+    np.testing.assert_array_equal(np.stack(together.features[-n:]), np.stack(alone.features))
+    # ... and the copies are augmented, not the same row again and again.
+    assert len({row.tobytes() for row in alone.features}) == n
+
+
 def test_stk_rawwaves_are_read_as_headerless_big_endian_22_khz(tmp_path: Path) -> None:
     # 0.1 s of a 441 Hz tone in STK's RAW format: no header, 16-bit big-endian, 22,050 Hz.
     t = np.arange(2205) / 22050
