@@ -89,12 +89,6 @@ KIT_FONTS = frozenset({"Black_Pearl_4_LV2", "Red_Zeppelin_4_LV2"})
 DRUM_LABELS = frozenset({"kick", "snare", "clap", "hihat", "tom", "cymbal", "percussion"})
 #: Leave-one-source-out groups (a source not named is its own group).
 SOURCE_GROUPS: dict[str, str] = {}
-#: Recorded (not synthesised) drum sources: real kits, the sound a held-out judge plays.
-REAL_SOURCES = frozenset(
-    {"Black_Pearl_4_LV2", "Red_Zeppelin_4_LV2", "lmms", "sonic-pi", "stk", "exadrums"}
-)
-#: Their rows are this many times likelier to be drawn into a fit's balanced sample.
-REAL_WEIGHT = 4.0
 
 
 def _classes(spec: dict[str, Sequence[int]]) -> dict[int, str]:
@@ -316,6 +310,11 @@ SAMPLE_PACKS = (
     ("stk", Path("/usr/share/stk/rawwaves"), "libstk-4.6.2: STK licence (MIT-style)"),
     ("exadrums", Path("/usr/share/exadrums"), "exadrums: BSD-3-Clause"),
 )
+#: Recorded (not synthesised) drum sources, the recorded kits and every pack: the sound a
+#: held-out judge plays.
+REAL_SOURCES = KIT_FONTS | frozenset(source for source, _, _ in SAMPLE_PACKS)
+#: Their rows are this many times likelier to be drawn into a fit's balanced sample.
+REAL_WEIGHT = 4.0
 #: STK's rawwaves are headerless: 16-bit big-endian mono at 22.05 kHz (STK's RAW format).
 _STK_RAW: dict[str, Any] = {
     "format": "RAW",
@@ -447,7 +446,7 @@ def read_pack_sound(path: Path, source: str) -> np.ndarray | None:
 
 def _pack_rows(files: list[tuple[Path, str, str]], seed: int) -> Rows:
     """Each file's rows: the recording and its augmented copies, drawn from a seed of its own
-    (``seed`` and its name), so they are the same whichever worker describes it."""
+    (``seed`` and its path), so they are the same whichever worker describes it."""
     rows = Rows()
     for path, label, source in files:
         mono = read_pack_sound(path, source)
