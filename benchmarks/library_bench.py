@@ -255,6 +255,8 @@ _QUERIES = (
     "path:pack_01 fav:yes",
     "(type:bass key:Fm|Cm) OR (type:pad key:Am)",
 )
+#: What the library table pages through: everything, a sort, a text search, a filter.
+_PAGE_QUERIES = ("", "sort:-bpm", "kick", "type:kick")
 
 
 def _fill(url: str, rows: int, seed: int) -> None:
@@ -365,6 +367,18 @@ def bench_query(args: argparse.Namespace) -> None:
                 times = _time(lambda p=parsed, s=store: s.search(p, limit=50), args.reps)
                 p50, p95 = _percentiles(times)
                 results.append((f"search {label}", q, p50, p95))
+            # The web table's pages: 200 rows and the total, by offset (a scroll, a jump).
+            for q in _PAGE_QUERIES:
+                parsed = parse_query(q)
+                for offset in (0, rows // 2):
+                    times = _time(
+                        lambda p=parsed, s=store, o=offset: s.search_page(p, limit=201, offset=o),
+                        max(5, args.reps // 10),
+                    )
+                    p50, p95 = _percentiles(times)
+                    results.append(
+                        (f"page of 200 {label}", f"{q or '(all)'} @ {offset:,}", p50, p95)
+                    )
             if label == "PostgreSQL":
                 store.truncate_all()  # leave the shared server as we found it
             store.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -321,3 +322,31 @@ def test_in_memory_sqlite_counts_its_writes_and_postgres_cannot_tell(pg_store: S
     finally:
         store.close()
     assert pg_store.data_version() is None
+
+
+def test_sqlite_pages_in_the_default_order_walk_the_name_index(tmp_path: Path) -> None:
+    from samplemind.storage.sqlquery import compile_count, compile_search
+
+    store = SqlStore.open(f"sqlite:///{tmp_path / 'library.db'}")
+    try:
+        store.add_samples([facts(f"/lib/k/Kick {i:03d}.wav") for i in range(300)])
+        page = compile_search(SearchQuery(), dialect="sqlite", limit=20, offset=150)
+        count = compile_count(SearchQuery(), dialect="sqlite")
+        with store.engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
+
+            def plan(statement: sa.Select[Any]) -> str:
+                sql = str(statement.compile(store.engine, compile_kwargs={"literal_binds": True}))
+                return " | ".join(
+                    str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")
+                )
+
+            page_plan, count_plan = plan(page), plan(count)
+            names = [row[0] for row in conn.execute(page)]
+    finally:
+        store.close()
+    # The page is read off the index (no sort of every match, no table lookups for `missing`),
+    # and the count of present samples needs nothing else either.
+    assert "COVERING INDEX ix_samples_name_order" in page_plan and "TEMP B-TREE" not in page_plan
+    assert "COVERING INDEX" in count_plan
+    assert len(names) == 20

@@ -170,7 +170,7 @@ def _fact_values(facts: FileFacts) -> dict[str, Any]:
 
 
 #: The newest migration's revision; a test keeps it equal to Alembic's head.
-SCHEMA_HEAD = "0006_ai_ledger"
+SCHEMA_HEAD = "0007_name_order_present"
 
 
 class SqlStore(SampleStore):
@@ -797,17 +797,16 @@ class SqlStore(SampleStore):
     ) -> tuple[list[SearchHit], int]:
         from samplemind.storage.sqlquery import compile_count, compile_search
 
-        statement = compile_search(
-            query, dialect=self._dialect, limit=limit, offset=offset, with_total=True
-        )
+        # The page, then the count: two statements, not one with ``count(*) OVER ()``, whose
+        # window makes the database read and sort every match before the first row (~100 ms
+        # on 100,000 samples, against ~5 ms for an index walk to the page plus a count).
+        statement = compile_search(query, dialect=self._dialect, limit=limit, offset=offset)
         with self._connect() as conn:
             rows = conn.execute(statement).all()
-            if rows:
-                total = int(rows[0][2])
-            elif offset:  # past the end: the window counted nothing
-                total = int(conn.execute(compile_count(query, dialect=self._dialect)).scalar_one())
+            if len(rows) < limit and (rows or not offset):  # the page reached the end
+                total = offset + len(rows)
             else:
-                total = 0
+                total = int(conn.execute(compile_count(query, dialect=self._dialect)).scalar_one())
             samples = {s.id: s for s in self._load(conn, [int(row[0]) for row in rows])}
         hits = [
             SearchHit(sample=samples[int(row[0])], score=float(row[1] or 0.0))

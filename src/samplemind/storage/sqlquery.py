@@ -345,7 +345,6 @@ def compile_search(
     restrict_to: Sequence[int] | None = None,
     limit: int | None = None,
     offset: int = 0,
-    with_total: bool = False,
 ) -> sa.Select[Any]:
     """``SELECT samples.id, score`` of the samples matching ``query.where``, in final order.
 
@@ -355,8 +354,6 @@ def compile_search(
         restrict_to: Only these sample ids are candidates.
         limit: At most this many rows (None: all).
         offset: Rows to skip first.
-        with_total: Add a third column, ``total``: how many samples match in all (a window
-            count, evaluated before the limit), so a page and its count take one statement.
 
     Raises:
         ValueError: an unknown dialect.
@@ -400,11 +397,8 @@ def compile_search(
             conditions.append(compiler.tsvector().op("@@")(tsquery))
     conditions.extend(_filters(compiler, query, rest, restrict_to))
     labelled = score.label("score")
-    columns: list[ColumnElement[Any]] = [samples.c.id, labelled]
-    if with_total:
-        columns.append(sa.func.count().over().label("total"))
     statement = (
-        sa.select(*columns)
+        sa.select(samples.c.id, labelled)
         .select_from(source)
         .where(*conditions)
         .order_by(*_order(compiler, query.sort, labelled, scored=bool(words)))

@@ -16,6 +16,33 @@ import { useUi } from "../store/ui";
 import { Empty, ErrorState, Loading } from "./States";
 
 export const ROW_HEIGHT = 32;
+/** Rows beyond the viewport whose page is fetched ahead (half a page: ~0.5 s of a fast flick). */
+export const PREFETCH_ROWS = 100;
+
+/**
+ * Which row component (slot) shows which row: rows still in view keep their slot, rows coming
+ * into view take the slots of those that left, so scrolling changes a few rows' text instead of
+ * making and discarding DOM nodes (and the garbage collector's pauses that come with them).
+ */
+export function assignSlots(previous: ReadonlyMap<number, number>, indexes: readonly number[]): Map<number, number> {
+  const next = new Map<number, number>();
+  const taken = new Set<number>();
+  for (const index of indexes) {
+    const slot = previous.get(index);
+    if (slot !== undefined) {
+      next.set(index, slot);
+      taken.add(slot);
+    }
+  }
+  let free = 0;
+  for (const index of indexes) {
+    if (next.has(index)) continue;
+    while (taken.has(free)) free++;
+    next.set(index, free);
+    taken.add(free);
+  }
+  return next;
+}
 
 interface Column {
   id: string;
@@ -29,7 +56,14 @@ interface Column {
 const COLUMNS: Column[] = [
   { id: "fav", label: "♥", width: "2.2rem", render: (s) => (s.favourite ? "♥" : ""), className: "col-fav" },
   { id: "name", label: "Name", sort: "name", width: "minmax(14rem, 4fr)", render: (s) => s.name, className: "col-name" },
-  { id: "type", label: "Type", sort: "type", width: "7rem", render: (s) => s.sample_type ?? (s.is_loop ? "loop" : s.is_loop === false ? "one-shot" : "–") },
+  {
+    id: "type",
+    label: "Type",
+    sort: "type",
+    width: "7rem",
+    render: (s) => s.sample_type ?? (s.is_loop ? "loop" : s.is_loop === false ? "one-shot" : "–"),
+    className: "col-type",
+  },
   { id: "bpm", label: "BPM", sort: "bpm", width: "4.5rem", render: (s) => (s.is_loop ? formatBpm(s.bpm) : "–"), className: "num" },
   { id: "key", label: "Key", sort: "key", width: "6.5rem", render: (s) => s.key ?? "–" },
   { id: "camelot", label: "Cam.", sort: "camelot", width: "3.5rem", render: (s) => s.camelot ?? "–", className: "num" },
@@ -45,6 +79,8 @@ const COLUMNS: Column[] = [
 ];
 
 const TEMPLATE = COLUMNS.map((c) => c.width).join(" ");
+/** The column template, set once on the table (rows read it from CSS, not each its own style). */
+const COLUMN_STYLE = { "--table-columns": TEMPLATE } as React.CSSProperties;
 
 interface RowProps {
   index: number;
@@ -65,38 +101,36 @@ const Row = memo(function Row({ index, start, sample, selected, playing, onSelec
       aria-rowindex={index + 2}
       aria-selected={selected}
       className={`table-row${selected ? " selected" : ""}${playing ? " playing" : ""}${sample?.missing ? " missing" : ""}`}
-      style={{ transform: `translateY(${start}px)`, gridTemplateColumns: TEMPLATE }}
+      style={{ transform: `translateY(${start}px)` }}
       draggable={!!sample}
       onDragStart={(event) => sample && dragSample(event, sample)}
       onClick={() => onSelect(index, sample)}
       onDoubleClick={() => sample && onOpen(sample.id)}
       data-sample-id={sample?.id}
     >
-      {sample ? (
-        COLUMNS.map((column) => (
-          <div key={column.id} role="gridcell" className={column.className}>
-            {column.id === "name" ? (
-              <a
-                href={`/samples/${sample.id}`}
-                tabIndex={-1}
-                onClick={(e) => {
-                  e.preventDefault();
-                  e.stopPropagation();
-                  onOpen(sample.id);
-                }}
-              >
-                {sample.name}
-              </a>
-            ) : (
-              column.render(sample)
-            )}
-          </div>
-        ))
-      ) : (
-        <div role="gridcell" className="placeholder">
-          …
+      {COLUMNS.map((column) => (
+        // A row waiting for its page has the same cells, empty, so its data arriving changes
+        // text only (no cells made when a jump's page comes in).
+        <div key={column.id} role="gridcell" className={column.id === "name" && !sample ? "col-name placeholder" : column.className}>
+          {!sample ? (
+            column.id === "name" ? "…" : ""
+          ) : column.id === "name" ? (
+            <a
+              href={`/samples/${sample.id}`}
+              tabIndex={-1}
+              onClick={(e) => {
+                e.preventDefault();
+                e.stopPropagation();
+                onOpen(sample.id);
+              }}
+            >
+              {sample.name}
+            </a>
+          ) : (
+            column.render(sample)
+          )}
         </div>
-      )}
+      ))}
     </div>
   );
 });
@@ -145,6 +179,9 @@ export function SampleTable({ query, sort, onSortChange, emptyTitle, emptyHint, 
       queryKey: ["samples", query, sort ?? "", page],
       queryFn: ({ signal }: { signal: AbortSignal }) => fetchPage(page, signal),
       staleTime: 30_000,
+      // A page scrolled past is dropped after a minute, not react-query's five: a flick through
+      // 100,000 rows would otherwise keep 500 pages (~250 MB of parsed rows) alive.
+      gcTime: 60_000,
       retry: (count: number, error: Error) => !("status" in error && (error as { status: number }).status === 400) && count < 2,
     })),
   });
@@ -179,15 +216,27 @@ export function SampleTable({ query, sort, onSortChange, emptyTitle, emptyHint, 
     useFlushSync: false,
   });
   const items = virtualizer.getVirtualItems();
+  // Each row's slot, from the last render's (a ref written while rendering: the assignment is
+  // idempotent, so a render that React repeats or throws away leaves the same answer).
+  const slotsRef = useRef(new Map<number, number>());
+  const slotOf = assignSlots(
+    slotsRef.current,
+    items.map((item) => item.index),
+  );
+  slotsRef.current = slotOf;
   const firstIndex = items[0]?.index ?? 0;
   const lastIndex = items[items.length - 1]?.index ?? 0;
 
   useEffect(() => {
+    // The pages on screen and those within PREFETCH_ROWS of it, so a scroll reaches rows that
+    // are already loaded (a page arriving under the viewport re-renders every row it fills).
     const wanted = new Set([0]);
-    for (let p = Math.floor(firstIndex / PAGE_SIZE); p <= Math.floor(lastIndex / PAGE_SIZE); p++) wanted.add(p);
+    const from = Math.max(0, firstIndex - PREFETCH_ROWS);
+    const to = Math.min(Math.max(0, total - 1), lastIndex + PREFETCH_ROWS);
+    for (let p = Math.floor(from / PAGE_SIZE); p <= Math.floor(to / PAGE_SIZE); p++) wanted.add(p);
     const list = [...wanted].sort((a, b) => a - b);
     setVisiblePages((old) => (old.join() === list.join() ? old : list));
-  }, [firstIndex, lastIndex]);
+  }, [firstIndex, lastIndex, total]);
 
   // The first rows on screen: a mark the load benchmark (and anyone profiling) reads.
   const hasRows = rows.size > 0;
@@ -285,8 +334,8 @@ export function SampleTable({ query, sort, onSortChange, emptyTitle, emptyHint, 
   if (first?.isError && !first.data) return <ErrorState error={first.error} onRetry={() => void first.refetch()} />;
 
   return (
-    <div className="table" role="grid" aria-label={label} aria-rowcount={total + 1} aria-busy={first?.isFetching}>
-      <div className="table-head" role="row" style={{ gridTemplateColumns: TEMPLATE }}>
+    <div className="table" role="grid" aria-label={label} aria-rowcount={total + 1} aria-busy={first?.isFetching} style={COLUMN_STYLE}>
+      <div className="table-head" role="row">
         {COLUMNS.map((column) => {
           const direction = sort === column.sort ? "ascending" : sort === `-${column.sort}` ? "descending" : "none";
           return (
@@ -321,7 +370,9 @@ export function SampleTable({ query, sort, onSortChange, emptyTitle, emptyHint, 
               const sample = rowAt(item.index);
               return (
                 <Row
-                  key={item.key}
+                  // Keyed by slot, not by row: the row that scrolls out is reused for the one
+                  // that scrolls in (its text changes; no DOM nodes are made or thrown away).
+                  key={slotOf.get(item.index)}
                   index={item.index}
                   start={item.start}
                   sample={sample}

@@ -8,7 +8,7 @@ import { useUi } from "../../store/ui";
 import { fakeFetch, renderApp } from "../../test/render";
 import { CamelotWheel } from "../CamelotWheel";
 import { HelpOverlay } from "../HelpOverlay";
-import { SampleTable } from "../SampleTable";
+import { assignSlots, SampleTable } from "../SampleTable";
 import { SearchBox } from "../SearchBox";
 import { TypeRows } from "../../views/SampleView";
 
@@ -58,6 +58,43 @@ describe("SampleTable", () => {
     expect(screen.getByRole("grid")).toHaveAttribute("aria-rowcount", "100001");
   });
 
+  it("scrolling reuses the row elements and asks for the next page before it is reached", async () => {
+    const { fetch, calls } = fakeFetch({
+      "/api/samples": (url) => {
+        const offset = Number(url.searchParams.get("offset"));
+        const limit = Number(url.searchParams.get("limit"));
+        return { total: 100_000, next_cursor: null, items: Array.from({ length: limit }, (_, i) => ({ sample: sample(offset + i + 1), score: 0 })) };
+      },
+    });
+    vi.stubGlobal("fetch", fetch);
+    renderApp(<SampleTable query="" onSortChange={() => {}} />);
+    await screen.findByText("Sample_000001.wav");
+    const body = screen.getByTestId("sample-table");
+    // jsdom has no scrolling: give the element a scroll offset and tell the list it moved.
+    let top = 0;
+    Object.defineProperty(body, "scrollTop", { configurable: true, get: () => top, set: (v: number) => (top = v) });
+    const scrollTo = async (px: number) => {
+      top = px;
+      await act(async () => {
+        body.dispatchEvent(new Event("scroll"));
+        await new Promise((r) => setTimeout(r, 20));
+      });
+    };
+    await scrollTo(32 * 30);
+    expect(await screen.findByText("Sample_000061.wav")).toBeInTheDocument();
+    const before = new Set(body.querySelectorAll(".table-row"));
+    await scrollTo(32 * 40); // ten rows down: the top ten leave, ten come in
+    expect(await screen.findByText("Sample_000071.wav")).toBeInTheDocument();
+    expect(screen.queryByText("Sample_000021.wav")).toBeNull();
+    const after = new Set(body.querySelectorAll(".table-row"));
+    expect(after.size).toBe(before.size);
+    expect([...after].every((row) => before.has(row))).toBe(true); // the same elements, new text
+    expect(calls.map((u) => u.searchParams.get("offset"))).toEqual(["0"]);
+    await scrollTo(32 * 120); // rows 120-151 are on page 0; page 1 is within reach: fetched now
+    await waitFor(() => expect(calls.map((u) => u.searchParams.get("offset"))).toEqual(["0", "200"]));
+    expect(screen.getByText("Sample_000121.wav")).toBeInTheDocument();
+  });
+
   it("moves with the keyboard, previews with space, opens with enter", async () => {
     const { fetch } = fakeFetch({
       "/api/samples": () => ({ total: 3, next_cursor: null, items: [1, 2, 3].map((id) => ({ sample: sample(id), score: 0 })) }),
@@ -104,6 +141,32 @@ describe("SampleTable", () => {
     const alert = await screen.findByRole("alert", {}, { timeout: 3000 });
     expect(alert).toHaveTextContent("bpm: not a number");
     expect(within(alert).getByRole("button", { name: "Try again" })).toBeInTheDocument();
+  });
+});
+
+describe("assignSlots", () => {
+  const slotsOf = (map: Map<number, number>, indexes: number[]) => indexes.map((i) => map.get(i));
+
+  it("keeps the slots of rows still in view and gives the freed ones to rows coming in", () => {
+    const first = assignSlots(new Map(), [0, 1, 2, 3]);
+    expect(slotsOf(first, [0, 1, 2, 3])).toEqual([0, 1, 2, 3]);
+    const next = assignSlots(first, [2, 3, 4, 5]);
+    expect(slotsOf(next, [2, 3])).toEqual([2, 3]);
+    expect(new Set(slotsOf(next, [4, 5]))).toEqual(new Set([0, 1]));
+    const back = assignSlots(next, [1, 2, 3, 4]);
+    expect(slotsOf(back, [2, 3, 4])).toEqual(slotsOf(next, [2, 3, 4]));
+    expect(back.get(1)).toBe(next.get(5));
+  });
+
+  it("never gives two rows one slot, also when the window grows, shrinks or jumps", () => {
+    let slots = new Map<number, number>();
+    for (const window of [[0, 1, 2], [1, 2, 3, 4, 5], [4, 5], [900, 901, 902, 903], [902, 903, 904]]) {
+      slots = assignSlots(slots, window);
+      const given = window.map((i) => slots.get(i));
+      expect(new Set(given).size).toBe(window.length);
+      expect(Math.max(...(given as number[]))).toBeLessThan(Math.max(window.length, 5));
+      expect(slots.size).toBe(window.length);
+    }
   });
 });
 
