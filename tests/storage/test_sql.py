@@ -350,3 +350,19 @@ def test_sqlite_pages_in_the_default_order_walk_the_name_index(tmp_path: Path) -
     assert "COVERING INDEX ix_samples_name_order" in page_plan and "TEMP B-TREE" not in page_plan
     assert "COVERING INDEX" in count_plan
     assert len(names) == 20
+
+
+def test_postgres_pages_in_the_default_order_walk_the_name_index(pg_store: SqlStore) -> None:
+    from samplemind.storage.sqlquery import compile_search
+
+    pg_store.add_samples([facts(f"/lib/k/Kick {i:03d}.wav") for i in range(300)])
+    page = compile_search(SearchQuery(), dialect="postgresql", limit=20, offset=150)
+    with pg_store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE samples")  # index-only scans need the visibility map
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        sql = str(page.compile(pg_store.engine, compile_kwargs={"literal_binds": True}))
+        plan = "\n".join(str(row[0]) for row in conn.exec_driver_sql(f"EXPLAIN {sql}"))
+        names = [row[0] for row in conn.execute(page)]
+    # Off the index alone, in order: `missing` is in it, no table row is read to test it.
+    assert "Index Only Scan using ix_samples_name_order" in plan and "Sort" not in plan
+    assert len(names) == 20
