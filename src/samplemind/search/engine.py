@@ -79,7 +79,7 @@ class SearchEngine:
     def search_page(
         self, query: SearchQuery, *, limit: int = 50, offset: int = 0
     ) -> tuple[list[SearchHit], int]:
-        """:meth:`search` and :meth:`count` together (one statement without ``like:``)."""
+        """:meth:`search` and :meth:`count` together (the store's page and its total)."""
         if query.like is None and limit > 0:
             return self._store.search_page(query, limit=limit, offset=offset)
         return self.search(query, limit=limit, offset=offset), self.count(query)
