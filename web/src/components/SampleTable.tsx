@@ -4,7 +4,7 @@
  * previews, enter opens, Home/End/PageUp/PageDown jump, F toggles the favourite.
  */
 import { useQueries, useQueryClient } from "@tanstack/react-query";
-import { useVirtualizer } from "@tanstack/react-virtual";
+import { useVirtualizer, type Virtualizer } from "@tanstack/react-virtual";
 import { memo, useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import { useLocation } from "wouter";
 import { api, unwrap, type Sample, type SamplePage } from "../api/client";
@@ -135,6 +135,68 @@ const Row = memo(function Row({ index, start, sample, selected, playing, onSelec
   );
 });
 
+interface VirtualRowsProps {
+  total: number;
+  rowAt: (index: number) => Sample | undefined;
+  scrollRef: React.RefObject<HTMLDivElement | null>;
+  virtualizerRef: React.RefObject<Virtualizer<HTMLDivElement, Element> | null>;
+  selected: number;
+  currentId: number | undefined;
+  playing: boolean;
+  onSelect: (index: number, sample: Sample | undefined) => void;
+  onOpen: (id: number) => void;
+  onRange: (firstIndex: number, lastIndex: number) => void;
+}
+
+/** The rows in view: the one part of the table that renders as it scrolls. */
+function VirtualRows({ total, rowAt, scrollRef, virtualizerRef, selected, currentId, playing, onSelect, onOpen, onRange }: VirtualRowsProps) {
+  const virtualizer = useVirtualizer({
+    count: total,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 12,
+    // Until the first measurement (and where there is no layout, as in tests): a screenful.
+    initialRect: { width: 1000, height: 640 },
+    // Render in the next frame, not synchronously inside every scroll event.
+    useFlushSync: false,
+  });
+  virtualizerRef.current = virtualizer;
+  const items = virtualizer.getVirtualItems();
+  // Each row's slot, from the last render's (a ref written while rendering: the assignment is
+  // idempotent, so a render that React repeats or throws away leaves the same answer).
+  const slotsRef = useRef(new Map<number, number>());
+  const slotOf = assignSlots(
+    slotsRef.current,
+    items.map((item) => item.index),
+  );
+  slotsRef.current = slotOf;
+  const firstIndex = items[0]?.index ?? 0;
+  const lastIndex = items[items.length - 1]?.index ?? 0;
+  useEffect(() => onRange(firstIndex, lastIndex), [firstIndex, lastIndex, onRange]);
+
+  return (
+    <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
+      {items.map((item) => {
+        const sample = rowAt(item.index);
+        return (
+          <Row
+            // Keyed by slot, not by row: the row that scrolls out is reused for the one
+            // that scrolls in (its text changes; no DOM nodes are made or thrown away).
+            key={slotOf.get(item.index)}
+            index={item.index}
+            start={item.start}
+            sample={sample}
+            selected={item.index === selected}
+            playing={!!sample && currentId === sample.id && playing}
+            onSelect={onSelect}
+            onOpen={onOpen}
+          />
+        );
+      })}
+    </div>
+  );
+}
+
 export interface SampleTableProps {
   query: string;
   sort?: string;
@@ -205,38 +267,22 @@ export function SampleTable({ query, sort, onSortChange, emptyTitle, emptyHint, 
     [rows],
   );
 
-  const virtualizer = useVirtualizer({
-    count: total,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 12,
-    // Until the first measurement (and where there is no layout, as in tests): a screenful.
-    initialRect: { width: 1000, height: 640 },
-    // Render in the next frame, not synchronously inside every scroll event.
-    useFlushSync: false,
-  });
-  const items = virtualizer.getVirtualItems();
-  // Each row's slot, from the last render's (a ref written while rendering: the assignment is
-  // idempotent, so a render that React repeats or throws away leaves the same answer).
-  const slotsRef = useRef(new Map<number, number>());
-  const slotOf = assignSlots(
-    slotsRef.current,
-    items.map((item) => item.index),
+  // The pages on screen and those within PREFETCH_ROWS of them, so a scroll reaches rows that
+  // are already loaded (a page arriving under the viewport re-renders every row it fills).
+  // Called by the rows below as their range moves; this component re-renders only when the
+  // pages change, not each frame (its react-query observers made half the scroll's garbage).
+  const onRange = useCallback(
+    (firstIndex: number, lastIndex: number) => {
+      const wanted = new Set([0]);
+      const from = Math.max(0, firstIndex - PREFETCH_ROWS);
+      const to = Math.min(Math.max(0, total - 1), lastIndex + PREFETCH_ROWS);
+      for (let p = Math.floor(from / PAGE_SIZE); p <= Math.floor(to / PAGE_SIZE); p++) wanted.add(p);
+      const list = [...wanted].sort((a, b) => a - b);
+      setVisiblePages((old) => (old.join() === list.join() ? old : list));
+    },
+    [total],
   );
-  slotsRef.current = slotOf;
-  const firstIndex = items[0]?.index ?? 0;
-  const lastIndex = items[items.length - 1]?.index ?? 0;
-
-  useEffect(() => {
-    // The pages on screen and those within PREFETCH_ROWS of it, so a scroll reaches rows that
-    // are already loaded (a page arriving under the viewport re-renders every row it fills).
-    const wanted = new Set([0]);
-    const from = Math.max(0, firstIndex - PREFETCH_ROWS);
-    const to = Math.min(Math.max(0, total - 1), lastIndex + PREFETCH_ROWS);
-    for (let p = Math.floor(from / PAGE_SIZE); p <= Math.floor(to / PAGE_SIZE); p++) wanted.add(p);
-    const list = [...wanted].sort((a, b) => a - b);
-    setVisiblePages((old) => (old.join() === list.join() ? old : list));
-  }, [firstIndex, lastIndex, total]);
+  const virtualizerRef = useRef<Virtualizer<HTMLDivElement, Element> | null>(null);
 
   // The first rows on screen: a mark the load benchmark (and anyone profiling) reads.
   const hasRows = rows.size > 0;
@@ -256,7 +302,7 @@ export function SampleTable({ query, sort, onSortChange, emptyTitle, emptyHint, 
     if (total === 0) return;
     const clamped = Math.max(0, Math.min(total - 1, index));
     setSelected(clamped);
-    virtualizer.scrollToIndex(clamped, { align: "auto" });
+    virtualizerRef.current?.scrollToIndex(clamped, { align: "auto" });
   };
 
   const toggleFavourite = async (sample: Sample) => {
@@ -365,25 +411,18 @@ export function SampleTable({ query, sort, onSortChange, emptyTitle, emptyHint, 
         ) : total === 0 ? (
           <Empty title={emptyTitle ?? "No samples"}>{emptyHint}</Empty>
         ) : (
-          <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
-            {items.map((item) => {
-              const sample = rowAt(item.index);
-              return (
-                <Row
-                  // Keyed by slot, not by row: the row that scrolls out is reused for the one
-                  // that scrolls in (its text changes; no DOM nodes are made or thrown away).
-                  key={slotOf.get(item.index)}
-                  index={item.index}
-                  start={item.start}
-                  sample={sample}
-                  selected={item.index === selected}
-                  playing={!!sample && currentId === sample.id && playing}
-                  onSelect={onRowSelect}
-                  onOpen={openSample}
-                />
-              );
-            })}
-          </div>
+          <VirtualRows
+            total={total}
+            rowAt={rowAt}
+            scrollRef={scrollRef}
+            virtualizerRef={virtualizerRef}
+            selected={selected}
+            currentId={currentId}
+            playing={playing}
+            onSelect={onRowSelect}
+            onOpen={openSample}
+            onRange={onRange}
+          />
         )}
       </div>
       <div className="table-foot" aria-live="polite">
