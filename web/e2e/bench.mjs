@@ -98,7 +98,7 @@ try {
   );
 
   // 3. scrolling, under a performance trace, SCROLLS times (one run's count of dropped frames
-  // varies from 1 to 9 on two shared cores: the table gives each run and the median)
+  // varies from 0 to 11 on two shared cores: the table gives each run and the median)
   const browser = await launchBrowser();
   const runs = [];
   let page;

@@ -36,17 +36,20 @@ function sample(id: number, extra: Partial<Sample> = {}): Sample {
   } as Sample;
 }
 
+/** `/api/samples` over a library of `total` samples: the page the offset and limit ask for. */
+function libraryPage(total: number) {
+  return (url: URL) => {
+    const offset = Number(url.searchParams.get("offset"));
+    const limit = Number(url.searchParams.get("limit"));
+    return { total, next_cursor: null, items: Array.from({ length: limit }, (_, i) => ({ sample: sample(offset + i + 1), score: 0 })) };
+  };
+}
+
 afterEach(() => vi.unstubAllGlobals());
 
 describe("SampleTable", () => {
   it("renders a window of a 100,000-row result, asking only for the pages it shows", async () => {
-    const { fetch, calls } = fakeFetch({
-      "/api/samples": (url) => {
-        const offset = Number(url.searchParams.get("offset"));
-        const limit = Number(url.searchParams.get("limit"));
-        return { total: 100_000, next_cursor: null, items: Array.from({ length: limit }, (_, i) => ({ sample: sample(offset + i + 1), score: 0 })) };
-      },
-    });
+    const { fetch, calls } = fakeFetch({ "/api/samples": libraryPage(100_000) });
     vi.stubGlobal("fetch", fetch);
     renderApp(<SampleTable query="kick" onSortChange={() => {}} />);
     expect(await screen.findByText("Sample_000001.wav")).toBeInTheDocument();
@@ -59,13 +62,7 @@ describe("SampleTable", () => {
   });
 
   it("scrolling reuses the row elements and asks for the next page before it is reached", async () => {
-    const { fetch, calls } = fakeFetch({
-      "/api/samples": (url) => {
-        const offset = Number(url.searchParams.get("offset"));
-        const limit = Number(url.searchParams.get("limit"));
-        return { total: 100_000, next_cursor: null, items: Array.from({ length: limit }, (_, i) => ({ sample: sample(offset + i + 1), score: 0 })) };
-      },
-    });
+    const { fetch, calls } = fakeFetch({ "/api/samples": libraryPage(100_000) });
     vi.stubGlobal("fetch", fetch);
     renderApp(<SampleTable query="" onSortChange={() => {}} />);
     await screen.findByText("Sample_000001.wav");

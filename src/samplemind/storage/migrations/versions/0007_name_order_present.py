@@ -21,23 +21,20 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-def upgrade() -> None:
+def _name_order_index(*, present_first: bool) -> None:
+    """(Re)create ``ix_samples_name_order``, led by ``missing`` or (as 0002 made it) not."""
     op.execute("DROP INDEX IF EXISTS ix_samples_name_order")
+    lead = "missing, " if present_first else ""
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(
-            "CREATE INDEX ix_samples_name_order ON samples "
-            '(missing, lower(name COLLATE "C"), (name COLLATE "C"), id)'
-        )
+        columns = f'{lead}lower(name COLLATE "C"), (name COLLATE "C"), id'
     else:
-        op.execute("CREATE INDEX ix_samples_name_order ON samples (missing, lower(name), name, id)")
+        columns = f"{lead}lower(name), name, id"
+    op.execute(f"CREATE INDEX ix_samples_name_order ON samples ({columns})")
+
+
+def upgrade() -> None:
+    _name_order_index(present_first=True)
 
 
 def downgrade() -> None:
-    op.execute("DROP INDEX IF EXISTS ix_samples_name_order")
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(
-            'CREATE INDEX ix_samples_name_order ON samples (lower(name COLLATE "C"), '
-            '(name COLLATE "C"), id)'
-        )
-    else:
-        op.execute("CREATE INDEX ix_samples_name_order ON samples (lower(name), name, id)")
+    _name_order_index(present_first=False)
