@@ -182,3 +182,32 @@ export async function launchBrowser({ viewport = { width: 1280, height: 800 } } 
     },
   };
 }
+
+// A witness outside the browser: a process that sleeps 2 ms at a time and notes every wake-up
+// that came 15 ms or more late, on the clock Chromium's trace uses (CLOCK_MONOTONIC, µs). A
+// frame dropped while it was kept waiting too was dropped because the machine ran something
+// else (the host, the server, another job), not because of the page: the table says both.
+const WITNESS = `let last = process.hrtime.bigint();
+const tick = () => {
+  const now = process.hrtime.bigint();
+  if (now - last >= 15000000n) process.stdout.write(\`\${last / 1000n} \${now / 1000n}\\n\`);
+  last = now;
+  setTimeout(tick, 2);
+};
+setTimeout(tick, 2);`;
+export function startWitness() {
+  const child = spawn(process.execPath, ["-e", WITNESS], { stdio: ["ignore", "pipe", "inherit"] });
+  const stalls = [];
+  let buffer = "";
+  child.stdout.on("data", (chunk) => {
+    buffer += chunk;
+    for (let i = buffer.indexOf("\n"); i >= 0; i = buffer.indexOf("\n")) {
+      const [from, to] = buffer.slice(0, i).split(" ").map(Number);
+      stalls.push([from, to]);
+      buffer = buffer.slice(i + 1);
+    }
+  });
+  return { stalls, pid: child.pid, stop: () => child.kill() };
+}
+/** Whether the frame whose interval starts at `ts` (µs) overlaps a stall the witness saw. */
+export const duringStall = (stalls, ts) => stalls.some(([from, to]) => from < ts + 33_000 && to > ts - 17_000);
