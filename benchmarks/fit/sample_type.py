@@ -12,8 +12,9 @@ Everything is made here, from audio that may legally be generated or installed o
   risers, downlifters, noise sweeps, impacts and reversed sounds (``fx``), and electronic drums
   (808-style and driven kicks, noise snares and claps, hats, toms, cymbals and percussion voices)
   with numpy.
-* **Read** the recorded one-shots of Debian's sample packs (:data:`SAMPLE_PACKS`: LMMS, Sonic
-  Pi, STK's drum wavetables, eXaDrums' kit), labelled by their names (:data:`PACK_RULES`).
+* **Read** the recorded one-shots of sample packs (:data:`SAMPLE_PACKS`: Debian's LMMS, Sonic
+  Pi, STK's drum wavetables and eXaDrums' kit; FoxDot's samples from PyPI), labelled by their
+  names (:data:`PACK_RULES`).
 * **Augment** every sound several times with pedalboard (gain, EQ, saturation, compression,
   reverb), tape-style pitch changes (resampling), start offsets with a noise floor, and cuts to
   a random length (as a sliced loop cuts a hit); drums get more copies than tonal sounds.
@@ -40,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.util
 import json
 import logging
 import math
@@ -302,13 +304,31 @@ def plan_jobs(fonts: dict[str, SoundFont], *, seed: int, quick: bool) -> list[Jo
 
 
 # --------------------------------------------------------------------------- recorded packs
-#: Debian packages of recorded one-shots: (source, folder, licence). Their file names say what
-#: each sound is (:func:`pack_label`); names no rule matches are not used.
+def foxdot_samples() -> Path:
+    """FoxDot's sample folder (``FoxDot/snd``), from the ``train-data`` dependency group.
+
+    Found without importing FoxDot (its package starts a live-coding session); a path that
+    does not exist when it is not installed (the pack is then skipped with a warning).
+    """
+    spec = importlib.util.find_spec("FoxDot")
+    if spec is None or not spec.submodule_search_locations:
+        return Path("/nonexistent/FoxDot/snd")
+    return Path(next(iter(spec.submodule_search_locations))) / "snd"
+
+
+#: Packs of recorded one-shots: (source, folder, licence). Their file names say what each sound
+#: is (:func:`pack_label`); names no rule matches are not used.
 SAMPLE_PACKS = (
     ("lmms", Path("/usr/share/lmms/samples"), "lmms-common: GPL-2+"),
     ("sonic-pi", Path("/usr/share/sonic-pi/samples"), "sonic-pi-samples: CC0"),
     ("stk", Path("/usr/share/stk/rawwaves"), "libstk-4.6.2: STK licence (MIT-style)"),
     ("exadrums", Path("/usr/share/exadrums"), "exadrums: BSD-3-Clause"),
+    (
+        "foxdot",
+        foxdot_samples(),
+        "FoxDot 0.9.0 from PyPI (dependency group train-data): CC-BY-SA-4.0; its README "
+        "credits Legowelt's free drum-machine kits, freesound.org CC0 sounds and Dirt-Samples",
+    ),
 )
 #: Recorded (not synthesised) drum sources, the recorded kits and every pack: the sound a
 #: held-out judge plays.
@@ -381,9 +401,32 @@ PACK_RULES: tuple[tuple[str, str, str | None], ...] = (
     ("exadrums", r"^HiHat", "hihat"),
     ("exadrums", r"^(Crash|Ride)", "cymbal"),
     ("exadrums", r"^Tom", "tom"),
+    # FoxDot (PyPI): snd/<character>/<lower|upper>/ and snd/_/<symbol name>/, one folder per
+    # character of its drum patterns; a folder whose files are not one kind is left out (the
+    # finger snaps, the beatbox, the "percussive hits", the effects and tonal stabs)
+    ("foxdot", r"^(a/upper|v/lower|v/upper|x/lower|x/upper)/", "kick"),
+    ("foxdot", r"^(d/upper|i/lower|i/upper|o/lower|o/upper|u/lower)/", "snare"),
+    ("foxdot", r"^(h/upper|_/asterix)/", "clap"),
+    ("foxdot", r"^(a/lower|_/colon|_/equals|_/hyphen)/", "hihat"),
+    ("foxdot", r"^(m/lower|m/upper)/", "tom"),
+    ("foxdot", r"^(_/hash|_/tilde)/", "cymbal"),
+    (
+        "foxdot",
+        r"^(d/lower|e/lower|k/lower|p/lower|s/lower|s/upper|t/lower|t/upper|_/plus)/",
+        "percussion",
+    ),
 )
 #: Augmented copies of each recorded sound (they are few, and the sound a judge plays).
 PACK_COPIES = 10
+
+
+def _shown(root: Path) -> str:
+    """A pack's folder as the card shows it: inside a virtual environment, from the package on
+    (the card must not name this machine's checkout)."""
+    parts = root.parts
+    if "site-packages" in parts:
+        return Path(*parts[parts.index("site-packages") + 1 :]).as_posix()
+    return root.as_posix()
 
 
 def pack_label(source: str, name: str) -> str | None:
@@ -411,7 +454,7 @@ def pack_files() -> list[tuple[Path, str, str]]:
             log.warning("%s is not installed (%s): not used", source, root)
             continue
         for path in sorted(root.rglob("*")):
-            if path.suffix.lower() not in (".ogg", ".flac", ".wav", ".raw"):
+            if path.suffix.lower() not in (".ogg", ".flac", ".wav", ".aif", ".aiff", ".raw"):
                 continue
             if is_reserved(path):
                 continue
@@ -910,7 +953,7 @@ def make_boosted(seed: int) -> Any:
 
 
 #: Rows per class in each fit: rarer classes are repeated, commoner ones sampled down.
-ROWS_PER_CLASS = 900
+ROWS_PER_CLASS = 2500
 
 
 def balanced(
@@ -1184,7 +1227,7 @@ def train(data: Path, *, seed: int, out: Path, jobs: int = 1) -> dict[str, Any]:
         ),
         "training_data": {
             "recorded_packs": [
-                f"{name}: {root} ({licence})" for name, root, licence in SAMPLE_PACKS
+                f"{name}: {_shown(root)} ({licence})" for name, root, licence in SAMPLE_PACKS
             ],
             "rows": len(y),
             "by_class": dict(sorted(Counter(y.tolist()).items())),

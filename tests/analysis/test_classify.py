@@ -67,7 +67,7 @@ def test_features_ignore_gain_and_the_model_ignores_a_late_start() -> None:
         reference = model.probabilities(sound_features(sound)[None, :])[0]
         # Silence before the sound, ending at 8 phases of the 11.6 ms frame grid: the frames
         # fall up to a hop apart, nothing more: the same verdict, nearly the same odds (the
-        # kick's move by < 0.01; the synthetic bass tone, at 0.61 bass, by up to 0.17).
+        # kick's move by < 0.02; the synthetic bass tone, at 0.72 bass, by up to 0.19).
         for offset in range(0, 512, 64):
             lead = np.zeros(int(0.3 * SR) + offset, np.float32)
             late = model.probabilities(sound_features(np.concatenate([lead, sound]))[None, :])[0]

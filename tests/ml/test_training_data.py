@@ -48,6 +48,19 @@ from benchmarks.fit import sample_type as train
         ("exadrums", "RideBell", "cymbal"),
         ("exadrums", "Tom03", "tom"),
         ("exadrums", "Data/data/out", None),
+        ("foxdot", "x/lower/0_kick_drum", "kick"),
+        ("foxdot", "v/upper/heavy 0", "kick"),
+        ("foxdot", "o/upper/O (1)", "snare"),
+        ("foxdot", "_/asterix/0_clap", "clap"),
+        ("foxdot", "_/hyphen/0_hihat_closed", "hihat"),
+        ("foxdot", "_/equals/0_hihat_open", "hihat"),
+        ("foxdot", "m/upper/tom (1)", "tom"),
+        ("foxdot", "_/tilde/3_ride", "cymbal"),
+        ("foxdot", "t/upper/cowbell_1", "percussion"),
+        ("foxdot", "h/lower/snap_0", None),  # finger snaps: neither clap nor percussion
+        ("foxdot", "_/dollar/0_bb_kick", None),  # beatbox
+        ("foxdot", "x/lowerish/kick", None),  # only the two case folders
+        ("lmms", "x/lower/0_kick_drum", None),  # rules are per source
     ],
 )
 def test_pack_names_map_to_classes_or_are_left_out(
@@ -170,15 +183,17 @@ def test_every_recorded_kit_and_pack_is_its_own_held_out_fold() -> None:
 
 
 def test_recorded_rows_are_drawn_more_often_but_every_class_gets_its_share() -> None:
-    y = np.array(["kick"] * 3000 + ["pad"] * 100)
-    sources = np.array(["lmms"] * 300 + ["TimGM6mb"] * 2700 + ["TimGM6mb"] * 100)
+    kicks = 4 * train.ROWS_PER_CLASS  # a common class, sampled down
+    recorded = kicks // 10
+    y = np.array(["kick"] * kicks + ["pad"] * 100)
+    sources = np.array(["lmms"] * recorded + ["TimGM6mb"] * (kicks - recorded + 100))
     x = np.arange(len(y))[:, None].astype(float)
     chosen, labels = train.balanced(x, y, 0, train.row_weights(sources))
     assert (labels == "kick").sum() == (labels == "pad").sum() == train.ROWS_PER_CLASS
     picked = chosen[labels == "kick", 0].astype(int)
     assert len(set(picked.tolist())) == train.ROWS_PER_CLASS  # no kick drawn twice
-    real_share = float(np.mean(picked < 300))
-    assert real_share > 2 * 300 / 3000  # 10 % of the kicks are recorded: far more are drawn
+    real_share = float(np.mean(picked < recorded))
+    assert real_share > 2 * recorded / kicks  # 10 % of the kicks are recorded: far more drawn
 
 
 def _proba(confidence: np.ndarray, n_classes: int = 3) -> np.ndarray:
