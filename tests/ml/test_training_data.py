@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from benchmarks.fit import sample_type as train
+from benchmarks.soundfonts import SoundFont
 
 
 @pytest.mark.parametrize(
@@ -268,3 +269,23 @@ def test_the_recorded_kits_are_labelled_by_their_own_key_map_not_general_midi() 
     )
     assert labels[36] == "kick" and labels[56] == "percussion"
     assert 35 not in labels and 61 not in labels  # no sample of their own
+
+
+def test_only_the_named_banks_are_trained_on_whatever_else_is_installed(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def font(name: str) -> SoundFont:
+        return SoundFont(
+            name=name,
+            path=Path(f"/usr/share/sounds/sf2/{name}.sf2"),
+            renderer="fluidsynth",
+            melodic_programs=frozenset({0}),
+            drum_kits=frozenset({0}),
+        )
+
+    found = {name: font(name) for name in ("FluidR3_GM", "TimGM6mb", "OPL-3_FM_128M")}
+    with caplog.at_level("INFO"):
+        used = train.training_fonts(found)
+    assert sorted(used) == ["FluidR3_GM", "TimGM6mb"]
+    assert "OPL-3_FM_128M is installed but not in TRAINING_FONTS" in caplog.text
+    assert "sf_GMbank is not installed" in caplog.text
