@@ -310,7 +310,6 @@ def plan_jobs(fonts: dict[str, SoundFont], *, seed: int, quick: bool) -> list[Jo
     return jobs
 
 
-# --------------------------------------------------------------------------- recorded packs
 def training_fonts(found: dict[str, SoundFont]) -> dict[str, SoundFont]:
     """The banks of :data:`TRAINING_FONTS` among those found; the others are named in the log
     and left out, and a missing one is warned about (the card lists what was used)."""
@@ -321,6 +320,7 @@ def training_fonts(found: dict[str, SoundFont]) -> dict[str, SoundFont]:
     return {name: font for name, font in found.items() if name in TRAINING_FONTS}
 
 
+# --------------------------------------------------------------------------- recorded packs
 def foxdot_samples() -> Path:
     """FoxDot's sample folder (``FoxDot/snd``), from the ``train-data`` dependency group.
 

@@ -153,10 +153,9 @@ try {
     // Chromium's frame reporter: one PipelineReporter per frame, with how it ended.
     const reporters = events.filter((e) => e.name === "PipelineReporter" && e.ph === "b");
     const states = reporters.map((e) => e.args?.frame_reporter?.state);
-    const dropped = states.filter((s) => s === "STATE_DROPPED").length;
-    const droppedInStall = reporters.filter(
-      (e) => e.args?.frame_reporter?.state === "STATE_DROPPED" && duringStall(witness.stalls, e.ts),
-    ).length;
+    const droppedAt = reporters.filter((e) => e.args?.frame_reporter?.state === "STATE_DROPPED").map((e) => e.ts);
+    const dropped = droppedAt.length;
+    const droppedInStall = droppedAt.filter((ts) => duringStall(witness.stalls, ts)).length;
     const [first, last] = [reporters[0]?.ts ?? 0, reporters[reporters.length - 1]?.ts ?? 0];
     const stalls = witness.stalls.filter(([from]) => from >= first && from <= last);
     const partial = states.filter((s) => s === "STATE_PRESENTED_PARTIAL").length;

@@ -207,7 +207,7 @@ export function startWitness() {
       buffer = buffer.slice(i + 1);
     }
   });
-  return { stalls, pid: child.pid, stop: () => child.kill() };
+  return { stalls, stop: () => child.kill() };
 }
 /** Whether the frame whose interval starts at `ts` (µs) overlaps a stall the witness saw. */
 export const duringStall = (stalls, ts) => stalls.some(([from, to]) => from < ts + 33_000 && to > ts - 17_000);
