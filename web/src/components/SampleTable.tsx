@@ -5,7 +5,7 @@
  */
 import { useQueries, useQueryClient } from "@tanstack/react-query";
 import { useVirtualizer, type Virtualizer } from "@tanstack/react-virtual";
-import { memo, useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState, type KeyboardEvent } from "react";
 import { useLocation } from "wouter";
 import { api, unwrap, type Sample, type SamplePage } from "../api/client";
 import { PAGE_SIZE } from "../api/hooks";
@@ -85,55 +85,139 @@ const COLUMN_STYLE = { "--table-columns": TEMPLATE } as React.CSSProperties;
 interface RowProps {
   index: number;
   start: number;
+  /** What the cells hold: the row's sample, or (pending) whatever the slot showed last. */
   sample: Sample | undefined;
+  /** Waiting for its page (or for its turn to be filled): cells hidden, "…" shown. */
+  pending: boolean;
   selected: boolean;
   playing: boolean;
   onSelect: (index: number, sample: Sample | undefined) => void;
   onOpen: (id: number) => void;
 }
 
-/** One row; memoized, so rows that stay in view do not re-render while the list scrolls. */
-const Row = memo(function Row({ index, start, sample, selected, playing, onSelect, onOpen }: RowProps) {
+/**
+ * A row's cells, memoized on the sample they show: a row that moves, is selected or goes
+ * pending re-renders its element, not its nine cells (a jump re-renders 42 rows; their cells
+ * were most of that render's time). Pending rows keep their cells under a cover, so their
+ * link is not reachable until the row is filled.
+ */
+const Cells = memo(function Cells({ sample, onOpen }: { sample: Sample | undefined; onOpen: (id: number) => void }) {
+  return COLUMNS.map((column) => (
+    <div key={column.id} role="gridcell" className={column.className}>
+      {column.id === "name" ? (
+        <a
+          href={sample ? `/samples/${sample.id}` : undefined}
+          tabIndex={-1}
+          onClick={(e) => {
+            e.preventDefault();
+            e.stopPropagation();
+            if (sample) onOpen(sample.id);
+          }}
+        >
+          {sample?.name ?? ""}
+        </a>
+      ) : sample ? (
+        column.render(sample)
+      ) : (
+        ""
+      )}
+    </div>
+  ));
+});
+
+/**
+ * One row; memoized, so rows that stay in view do not re-render while the list scrolls. A
+ * pending row keeps the cells (and text) it had under a cover (a class), so a jump to rows
+ * not loaded yet changes a class per row, not every cell's text (which would be laid out and
+ * painted once blank and again when the page comes in); its cells always have the same
+ * elements, so filling it changes text only.
+ */
+const Row = memo(function Row({ index, start, sample, pending, selected, playing, onSelect, onOpen }: RowProps) {
+  const live = pending ? undefined : sample;
   return (
     <div
       id={`row-${index}`}
       role="row"
       aria-rowindex={index + 2}
       aria-selected={selected}
-      className={`table-row${selected ? " selected" : ""}${playing ? " playing" : ""}${sample?.missing ? " missing" : ""}`}
+      aria-busy={pending || undefined}
+      aria-hidden={pending || undefined}
+      className={`table-row${pending ? " placeholder" : ""}${selected ? " selected" : ""}${playing ? " playing" : ""}${live?.missing ? " missing" : ""}`}
       style={{ transform: `translateY(${start}px)` }}
-      draggable={!!sample}
-      onDragStart={(event) => sample && dragSample(event, sample)}
-      onClick={() => onSelect(index, sample)}
-      onDoubleClick={() => sample && onOpen(sample.id)}
-      data-sample-id={sample?.id}
+      // Always draggable (a pending row cancels the drag): changing the attribute restyles
+      // every element of the row, which on a jump is all of them (measured: 11 per row).
+      draggable
+      onDragStart={(event) => (live ? dragSample(event, live) : event.preventDefault())}
+      onClick={() => onSelect(index, live)}
+      onDoubleClick={() => live && onOpen(live.id)}
+      data-sample-id={live?.id}
     >
-      {COLUMNS.map((column) => (
-        // A row waiting for its page has the same cells, empty, so its data arriving changes
-        // text only (no cells made when a jump's page comes in).
-        <div key={column.id} role="gridcell" className={column.id === "name" && !sample ? "col-name placeholder" : column.className}>
-          {!sample ? (
-            column.id === "name" ? "…" : ""
-          ) : column.id === "name" ? (
-            <a
-              href={`/samples/${sample.id}`}
-              tabIndex={-1}
-              onClick={(e) => {
-                e.preventDefault();
-                e.stopPropagation();
-                onOpen(sample.id);
-              }}
-            >
-              {sample.name}
-            </a>
-          ) : (
-            column.render(sample)
-          )}
-        </div>
-      ))}
+      <Cells sample={sample} onOpen={onOpen} />
     </div>
   );
 });
+
+/**
+ * The rows in the order of their slots, not of their indexes: a slot's element then stays
+ * where it is among its siblings as its row changes. (In index order, each recycled row would
+ * move in the DOM, and a moved element's layout is built again from scratch; on a jump, all of
+ * them.) Positions come from each row's transform and `aria-rowindex` says each row's place,
+ * as grids that recycle rows do (AG Grid's default DOM order); keyboard focus moves through
+ * `aria-activedescendant`.
+ */
+export function inSlotOrder<T extends { index: number }>(items: readonly T[], slotOf: ReadonlyMap<number, number>): T[] {
+  return [...items].sort((a, b) => (slotOf.get(a.index) as number) - (slotOf.get(b.index) as number));
+}
+
+/** What a slot showed in the last committed render. */
+interface Shown {
+  index: number;
+  sample: Sample | undefined;
+  pending: boolean;
+}
+
+/**
+ * Which rows show their sample in this render. A row whose content changes (it came into
+ * view, its page came in, the list jumped) costs its text's shaping and layout, ~0.3 ms on a
+ * slow laptop core; a jump changes every row at once (40 of them) and the frame is dropped.
+ * So at most `budget` rows change a frame, those in view first (top down), then the overscan
+ * nearest the viewport; the others stay pending to the next frame (the caller renders again):
+ * a jump fills the screen in two light frames instead of one dropped one, while a flick
+ * (~3 rows a frame) is never held back. Returns each slot's `Shown` and how many waited.
+ */
+export function planRows(
+  items: readonly { index: number; start: number; end: number }[],
+  slotOf: ReadonlyMap<number, number>,
+  shown: ReadonlyMap<number, Shown>,
+  rowAt: (index: number) => Sample | undefined,
+  view: { top: number; bottom: number },
+  budget: number,
+): { plan: Map<number, Shown>; deferred: number } {
+  const plan = new Map<number, Shown>();
+  const candidates: { slot: number; index: number; sample: Sample; distance: number }[] = [];
+  for (const item of items) {
+    const slot = slotOf.get(item.index) as number;
+    const before = shown.get(slot);
+    const sample = rowAt(item.index);
+    const changes = !before || before.index !== item.index || before.pending || before.sample !== sample;
+    if (!sample) plan.set(slot, { index: item.index, sample: before?.sample, pending: true });
+    else if (!changes) plan.set(slot, { index: item.index, sample, pending: false });
+    else {
+      const inView = item.end > view.top && item.start < view.bottom;
+      const distance = inView ? 0 : 1 + (item.start >= view.bottom ? item.start - view.bottom : view.top - item.end);
+      candidates.push({ slot, index: item.index, sample, distance });
+    }
+  }
+  candidates.sort((a, b) => a.distance - b.distance || a.index - b.index);
+  candidates.forEach((c, i) => {
+    const fill = i < budget;
+    plan.set(c.slot, { index: c.index, sample: fill ? c.sample : shown.get(c.slot)?.sample, pending: !fill });
+  });
+  return { plan, deferred: Math.max(0, candidates.length - budget) };
+}
+
+/** Rows whose content changes in one frame, at most (a flick moves ~3 a frame). */
+export const FILL_PER_FRAME = 12;
 
 interface VirtualRowsProps {
   total: number;
@@ -174,20 +258,34 @@ function VirtualRows({ total, rowAt, scrollRef, virtualizerRef, selected, curren
   const lastIndex = items[items.length - 1]?.index ?? 0;
   useEffect(() => onRange(firstIndex, lastIndex), [firstIndex, lastIndex, onRange]);
 
+  // What each slot showed when last committed, and this render's plan (committed below).
+  const shownRef = useRef(new Map<number, Shown>());
+  const top = virtualizer.scrollOffset ?? 0;
+  const { plan, deferred } = planRows(items, slotOf, shownRef.current, rowAt, { top, bottom: top + (virtualizer.scrollRect?.height ?? 640) }, FILL_PER_FRAME);
+  const [, nextFrame] = useReducer((n: number) => n + 1, 0);
+  useLayoutEffect(() => {
+    shownRef.current = plan;
+    if (deferred === 0) return;
+    const id = requestAnimationFrame(nextFrame);
+    return () => cancelAnimationFrame(id);
+  }, [plan, deferred]);
+
   return (
     <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
-      {items.map((item) => {
-        const sample = rowAt(item.index);
+      {inSlotOrder(items, slotOf).map((item) => {
+        const slot = slotOf.get(item.index) as number;
+        const row = plan.get(slot) as Shown;
         return (
           <Row
             // Keyed by slot, not by row: the row that scrolls out is reused for the one
             // that scrolls in (its text changes; no DOM nodes are made or thrown away).
-            key={slotOf.get(item.index)}
+            key={slot}
             index={item.index}
             start={item.start}
-            sample={sample}
+            sample={row.sample}
+            pending={row.pending}
             selected={item.index === selected}
-            playing={!!sample && currentId === sample.id && playing}
+            playing={!row.pending && !!row.sample && currentId === row.sample.id && playing}
             onSelect={onSelect}
             onOpen={onOpen}
           />

@@ -8,7 +8,7 @@ import { useUi } from "../../store/ui";
 import { fakeFetch, renderApp } from "../../test/render";
 import { CamelotWheel } from "../CamelotWheel";
 import { HelpOverlay } from "../HelpOverlay";
-import { assignSlots, SampleTable } from "../SampleTable";
+import { assignSlots, inSlotOrder, planRows, SampleTable } from "../SampleTable";
 import { SearchBox } from "../SearchBox";
 import { TypeRows } from "../../views/SampleView";
 
@@ -164,6 +164,74 @@ describe("assignSlots", () => {
       expect(Math.max(...(given as number[]))).toBeLessThan(Math.max(window.length, 5));
       expect(slots.size).toBe(window.length);
     }
+  });
+});
+
+describe("planRows", () => {
+  const ROW = 32;
+  const items = (from: number, to: number) =>
+    Array.from({ length: to - from + 1 }, (_, k) => ({ index: from + k, start: (from + k) * ROW, end: (from + k + 1) * ROW }));
+  const loaded = new Map<number, Sample>();
+  const rowAt = (index: number) => {
+    if (!loaded.has(index)) loaded.set(index, sample(index + 1));
+    return loaded.get(index);
+  };
+  // 18 rows in view (rows 100-117), 12 of overscan each side, as the library shows
+  const view = { top: 100 * ROW, bottom: 118 * ROW };
+  const window = items(88, 129);
+  const filled = (plan: ReturnType<typeof planRows>["plan"], slots: Map<number, number>) =>
+    window.filter((item) => !plan.get(slots.get(item.index) as number)?.pending).map((item) => item.index);
+
+  it("fills a jump's rows a budget a frame, the rows in view from the top first, then the nearest", () => {
+    const before = assignSlots(new Map(), items(0, 41).map((i) => i.index));
+    const shownBefore = new Map([...before].map(([index, slot]) => [slot, { index, sample: rowAt(index), pending: false }]));
+    const slots = assignSlots(before, window.map((i) => i.index)); // every row new: a jump
+    const first = planRows(window, slots, shownBefore, rowAt, view, 12);
+    expect(filled(first.plan, slots)).toEqual(Array.from({ length: 12 }, (_, k) => 100 + k));
+    expect(first.deferred).toBe(30);
+    // a row held back keeps what its element showed (hidden), so holding it changes no text
+    const held = first.plan.get(slots.get(88) as number);
+    expect(held?.pending).toBe(true);
+    expect(held?.sample).toBe(shownBefore.get(slots.get(88) as number)?.sample);
+
+    const second = planRows(window, slots, first.plan, rowAt, view, 12);
+    // the rest of the view, then the overscan by distance: 99 and 118, 98 and 119, 97 and 120
+    expect(filled(second.plan, slots)).toEqual(Array.from({ length: 24 }, (_, k) => 97 + k));
+    expect(second.deferred).toBe(18);
+    let plan = second.plan;
+    let frames = 2;
+    for (let deferred = second.deferred; deferred > 0; frames++) ({ plan, deferred } = planRows(window, slots, plan, rowAt, view, 12));
+    expect(frames).toBe(4);
+    expect(filled(plan, slots)).toEqual(window.map((i) => i.index));
+    expect(window.every((item) => plan.get(slots.get(item.index) as number)?.sample === rowAt(item.index))).toBe(true);
+  });
+
+  it("never holds back a flick: the few rows coming in fill in the frame they arrive", () => {
+    const slots = assignSlots(new Map(), window.map((i) => i.index));
+    const shown = new Map([...slots].map(([index, slot]) => [slot, { index, sample: rowAt(index), pending: false }]));
+    const moved = items(91, 132); // three rows further
+    const next = assignSlots(slots, moved.map((i) => i.index));
+    const { plan, deferred } = planRows(moved, next, shown, rowAt, { top: view.top + 3 * ROW, bottom: view.bottom + 3 * ROW }, 12);
+    expect(deferred).toBe(0);
+    expect(moved.every((item) => plan.get(next.get(item.index) as number)?.sample === rowAt(item.index))).toBe(true);
+  });
+
+  it("keeps rows whose page has not come in pending, with their element's old content", () => {
+    const slots = assignSlots(new Map(), window.map((i) => i.index));
+    const old = sample(999_999);
+    const shown = new Map([...slots].map(([index, slot]) => [slot, { index: index + 5000, sample: old, pending: false }]));
+    const { plan, deferred } = planRows(window, slots, shown, () => undefined, view, 12);
+    expect(deferred).toBe(0);
+    expect([...plan.values()].every((row) => row.pending && row.sample === old)).toBe(true);
+  });
+});
+
+describe("inSlotOrder", () => {
+  it("lists rows by slot, so an element recycled for another row keeps its place among its siblings", () => {
+    const slots = assignSlots(assignSlots(new Map(), [0, 1, 2, 3]), [2, 3, 4, 5]);
+    const rows = inSlotOrder([2, 3, 4, 5].map((index) => ({ index })), slots);
+    expect(rows.map((r) => slots.get(r.index))).toEqual([0, 1, 2, 3]);
+    expect(rows.map((r) => r.index)).toEqual([slots.get(4) === 0 ? 4 : 5, slots.get(4) === 0 ? 5 : 4, 2, 3]);
   });
 });
 
