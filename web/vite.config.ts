@@ -31,6 +31,8 @@ export default defineConfig({
         globPatterns: ["**/*.{js,css,html,svg,png,webmanifest}"],
         navigateFallback: "/index.html",
         navigateFallbackDenylist: [/^\/api\//, /^\/health/, /^\/ready/, /^\/metrics/, /^\/docs/],
+        // API, audio and server pages bypass the worker where the browser can route them (public/sw-routes.js).
+        importScripts: ["/sw-routes.js"],
       },
     }),
   ],

@@ -269,6 +269,22 @@ try {
     await page.keyboard.press("Escape");
   });
 
+  await step("installs as an app: the shell from the service worker, the API past it", async () => {
+    await page.goto(url("/"));
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await page.reload();
+    await page.getByRole("row", { name: /Kick_Punchy_01/ }).waitFor();
+    const seen = await page.evaluate(() => ({
+      controlled: !!navigator.serviceWorker.controller,
+      api: performance
+        .getEntriesByType("resource")
+        .filter((e) => new URL(e.name).pathname.startsWith("/api/"))
+        .map((e) => e.workerMatchedSourceType),
+    }));
+    check(seen.controlled, "the page is controlled by the service worker after a reload");
+    check(seen.api.length > 0 && seen.api.every((source) => source === "network"), `API requests routed to the network, not through the worker: ${seen.api}`);
+  });
+
   await step("laptop size (1366×768) and 1280×800", async () => {
     for (const [w, h] of [[1366, 768], [1280, 800]]) {
       await page.setViewportSize({ width: w, height: h });
