@@ -8,7 +8,9 @@
 //      dropped), plus a jump to the middle and the end, once the page has settled (the
 //      service worker installed); each dropped frame is also checked against a witness
 //      process outside the browser (harness.mjs: startWitness), so a drop the machine caused
-//      (the witness kept waiting too) is told apart from one the page caused
+//      (the witness kept waiting too) is told apart from one the page caused; and the main
+//      thread's busy time in the 50 ms after each jump (marks in the trace), which spreads
+//      less than the drop count
 //   4. the sound map at 20,000 points: the projection request, and frame times while zooming
 // Usage: node e2e/bench.mjs [--rows 100000] [--mapped 20000] [--runs 5] [--scrolls 3] [--data DIR]
 //   (make web-bench)
@@ -32,6 +34,23 @@ const KEEP = dataIndex > 0 ? process.argv[dataIndex + 1] : null; // reuse (or fi
 const OUT = join(WEB, "e2e", "screenshots");
 mkdirSync(OUT, { recursive: true });
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/**
+ * Milliseconds the page's main thread was busy (top-level tasks) in the `window` µs after the
+ * user-timing mark `name`: a figure with less spread than the dropped-frame count, for
+ * judging what a change does to the frames after a jump. Null when the mark is missing.
+ */
+function busyAfter(events, name, window) {
+  const mark = events.find((e) => e.name === name);
+  if (!mark) return null;
+  const from = mark.ts;
+  const to = from + window;
+  let busy = 0;
+  for (const e of events) {
+    if (e.name !== "RunTask" || e.ph !== "X" || e.pid !== mark.pid || e.tid !== mark.tid) continue;
+    busy += Math.max(0, Math.min(to, e.ts + e.dur) - Math.max(from, e.ts));
+  }
+  return busy / 1000;
+}
 const rows = [];
 const report = (what, value, budget, ok) => {
   rows.push([what, value, budget, ok === undefined ? "" : ok ? "met" : "MISSED"]);
@@ -121,7 +140,7 @@ try {
     session.on("Tracing.dataCollected", ({ value }) => events.push(...value));
     const done = new Promise((resolve) => session.once("Tracing.tracingComplete", resolve));
     await session.send("Tracing.start", {
-      categories: "devtools.timeline,disabled-by-default-devtools.timeline,disabled-by-default-devtools.timeline.frame,toplevel",
+      categories: "blink.user_timing,devtools.timeline,disabled-by-default-devtools.timeline,disabled-by-default-devtools.timeline.frame,toplevel",
       transferMode: "ReportEvents",
     });
     const frames = await page.evaluate(
@@ -132,14 +151,22 @@ try {
           let last = performance.now();
           const started = last;
           const speed = 6000; // px/s: a fast flick, ~190 rows a second
+          const jumped = new Set();
+          const mark = (name) => jumped.has(name) || (jumped.add(name), performance.mark(name));
           const step = (now) => {
             intervals.push(now - last);
             last = now;
             const t = now - started;
             if (t < 4000) body.scrollTop = (t / 1000) * speed;
-            else if (t < 4500) body.scrollTop = body.scrollHeight / 2; // jump to the middle
+            else if (t < 4500) {
+              mark("samplemind:jump-middle");
+              body.scrollTop = body.scrollHeight / 2; // jump to the middle
+            }
             else if (t < 5500) body.scrollTop = body.scrollHeight / 2 + ((t - 4500) / 1000) * speed;
-            else if (t < 6000) body.scrollTop = body.scrollHeight; // and to the end
+            else if (t < 6000) {
+              mark("samplemind:jump-end");
+              body.scrollTop = body.scrollHeight; // and to the end
+            }
             else return resolve(intervals.slice(1));
             requestAnimationFrame(step);
           };
@@ -170,6 +197,7 @@ try {
       partial,
       frames: presented + dropped,
       longTasks: events.filter((e) => e.name === "RunTask" && e.dur > 50_000 && e.ph === "X").length,
+      jumpBusy: ["samplemind:jump-middle", "samplemind:jump-end"].map((name) => busyAfter(events, name, 50_000)),
       worst: Math.max(...frames),
       slow: frames.filter((f) => f > 1.5 * (1000 / 60)).length,
       rafFrames: frames.length,
@@ -198,6 +226,10 @@ try {
     `${ownDrops} (${each((r) => String(r.dropped - r.droppedInStall))})`,
     "0",
     runs.every((r) => r.dropped === r.droppedInStall),
+  );
+  report(
+    "scroll: main thread busy in the 50 ms after the jump to the middle / to the end (each run)",
+    each((r) => r.jumpBusy.map((ms) => (ms === null ? "?" : ms.toFixed(0))).join(" / ") + " ms"),
   );
   const longTasks = Math.max(...runs.map((r) => r.longTasks));
   report("scroll: main-thread tasks over 50 ms in the trace, most in a run", String(longTasks), "0", longTasks === 0);
