@@ -87,7 +87,7 @@ interface RowProps {
   start: number;
   /** What the cells hold: the row's sample, or (pending) whatever the slot showed last. */
   sample: Sample | undefined;
-  /** Waiting for its page (or for its turn to be filled): cells hidden, "…" shown. */
+  /** Waiting for its page (or its turn to be filled): its cells covered, "…" shown, aria-hidden. */
   pending: boolean;
   selected: boolean;
   playing: boolean;
