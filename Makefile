@@ -76,9 +76,9 @@ web-bench: setup web  ## web budgets: first load, bundle size, scrolling 100k ro
 	SAMPLEMIND=$(abspath .venv/bin/samplemind) $(NPM) run bench
 TRAIN_APT := fluidsynth fluid-soundfont-gm timgm6mb-soundfont csound-soundfont avldrums.lv2-soundfont \
 	freepats timidity espeak-ng lmms-common sonic-pi-samples libstk-4.6.2 exadrums
-train: setup  ## train the sample-type model (src/samplemind/ml/models/sample_type.onnx + card; adds FoxDot's samples, group train-data)
+train: setup  ## train the sample-type model (src/samplemind/ml/models/sample_type*.onnx + card; adds FoxDot's samples and PyTorch: groups train-data, train-torch)
 	@command -v fluidsynth >/dev/null || { echo "make train renders soundfonts: apt-get install $(TRAIN_APT)"; exit 1; }
-	$(RUN) --group train-data python -m benchmarks.fit.sample_type
+	$(RUN) --group train-data --group train-torch python -m benchmarks.fit.sample_type
 
 clean:
 	rm -rf web/node_modules web/dist .venv .mypy_cache .ruff_cache .pytest_cache .coverage .coverage.* $(DEMO_DIR) $(DEMO_DATA)

@@ -8,7 +8,7 @@
   through each soundfont's drum kits; onset F-measure (±50 ms) and per-kind F-measure (a found
   onset counts for kick/snare/hi-hat only when its kind is right), and the real-time factor.
 * ``classify``: sample-type inference time per sound on one core, the model alone and with the
-  descriptors (``sound_features``) it needs.
+  descriptors and patch (``sound_inputs``) it needs.
 
 Usage::
 
@@ -216,16 +216,23 @@ def drums(n: int, seed: int) -> None:
 def classify(n: int, seed: int) -> None:
     import os
 
-    from samplemind.analysis.classify import Spectrogram, features_at, sound_features
+    from samplemind.analysis.classify import (
+        PATCH_BANDS,
+        PATCH_FRAMES,
+        Spectrogram,
+        inputs_at,
+        sound_inputs,
+    )
     from samplemind.ml.sample_type import load_sample_type_model
 
     rng = np.random.default_rng(seed)
     model = load_sample_type_model()
     rows = rng.normal(size=(n, len(model.feature_names))).astype(np.float32)
-    model.probabilities(rows[:1])  # open the session
+    patches = rng.uniform(-3, 2, size=(n, PATCH_BANDS, PATCH_FRAMES)).astype(np.float32)
+    model.probabilities(rows[:1], patches[:1])  # open the sessions
     started = time.perf_counter()
-    for row in rows:
-        model.estimate(model.probabilities(row[None, :])[0])
+    for row, patch in zip(rows, patches, strict=True):
+        model.estimate(model.probabilities(row[None, :], patch[None])[0])
     model_ms = (time.perf_counter() - started) / n * 1000
     sounds = [
         rng.standard_normal(int(SAMPLE_RATE * d)).astype(np.float32)
@@ -236,26 +243,28 @@ def classify(n: int, seed: int) -> None:
     for sound in sounds:
         started = time.perf_counter()
         for _ in range(20):
-            sound_features(sound)
+            sound_inputs(sound)
         feature_ms.append((time.perf_counter() - started) / 20 * 1000)
         spec = Spectrogram.of_samples(sound)  # what an analysis has already made
         started = time.perf_counter()
         for _ in range(20):
-            features_at(spec)
+            inputs_at(spec)
         shared_ms.append((time.perf_counter() - started) / 20 * 1000)
     print(
         f"\nsample-type inference, one core (onnxruntime intra-op threads 1), {n} calls, "
         f"load {os.getloadavg()[0]:.1f}"
     )
-    print(f"  model (ONNX, one row, with calibration): {model_ms:.3f} ms per sample")
     print(
-        "  descriptors from the analysis's spectrogram (features_at, as in an analysis) for "
-        "0.2 / 1 / 3 s sounds: " + " / ".join(f"{ms:.1f}" for ms in shared_ms) + " ms"
+        "  model (both ONNX members, one row and its patch, with calibration): "
+        f"{model_ms:.3f} ms per sample"
     )
     print(
-        "  descriptors of a sound alone (sound_features: its own spectrogram, as in training): "
-        + " / ".join(f"{ms:.1f}" for ms in feature_ms)
-        + " ms"
+        "  descriptors and patch from the analysis's spectrogram (inputs_at, as in analysis) "
+        "for 0.2 / 1 / 3 s sounds: " + " / ".join(f"{ms:.1f}" for ms in shared_ms) + " ms"
+    )
+    print(
+        "  descriptors and patch of a sound alone (sound_inputs: its own spectrogram, as in "
+        "training): " + " / ".join(f"{ms:.1f}" for ms in feature_ms) + " ms"
     )
 
 

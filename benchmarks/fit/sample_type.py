@@ -18,12 +18,14 @@ Everything is made here, from audio that may legally be generated or installed o
 * **Augment** every sound several times with pedalboard (gain, EQ, saturation, compression,
   reverb), tape-style pitch changes (resampling), start offsets with a noise floor, and cuts to
   a random length (as a sliced loop cuts a hit); drums get more copies than tonal sounds.
-* **Describe** each copy with :func:`samplemind.analysis.classify.sound_features` (the production
-  code), cache the rows in ``DATA_DIR/features.npz``.
+* **Describe** each copy with :func:`samplemind.analysis.classify.sound_inputs` (the production
+  code: the descriptor vector and the log-mel patch), cache the rows in ``DATA_DIR/*.npz``.
 * **Evaluate** leave-one-source-out: each soundfont or kit family is held out in turn, so a
   score never comes from a bank the model saw; the pooled out-of-fold predictions give the
   confusion matrix, the calibration temperature and the ``unknown`` threshold.
-* **Fit** the final model on every source and export it to ONNX (skl2onnx) with its card.
+* **Fit** the final model on every source and export it to ONNX (skl2onnx for the descriptor
+  ensemble, PyTorch's exporter for the convolutional member, :mod:`benchmarks.fit.sample_type_cnn`)
+  with its card.
 
 Never used: ``hydrogen-drumkits*`` and ``musescore-general-soundfont*`` (held out for the judges'
 evaluation; ``benchmarks.soundfonts`` refuses them by name, symlinks included).
@@ -64,6 +66,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from benchmarks.fit.sample_type_cnn import export_cnn, fit_cnn, predict_cnn
 from benchmarks.soundfonts import (
     SAMPLE_RATE,
     SoundFont,
@@ -71,14 +74,22 @@ from benchmarks.soundfonts import (
     is_reserved,
     render_midi,
 )
-from samplemind.analysis.classify import FEATURE_NAMES, FEATURES_VERSION, sound_features
+from samplemind.analysis.classify import (
+    FEATURE_NAMES,
+    FEATURES_VERSION,
+    PATCH_BANDS,
+    PATCH_FRAMES,
+    sound_inputs,
+)
 from samplemind.ml.sample_type import MODEL_CLASSES, calibrate
 
 log = logging.getLogger("benchmarks.fit.sample_type")
 
 REPO = Path(__file__).resolve().parents[2]
 MODEL_PATH = REPO / "src" / "samplemind" / "ml" / "models" / "sample_type.onnx"
-CARD_VERSION = 2
+CARD_VERSION = 3
+#: The convolutional member's share of the mixed probabilities (the ensemble has the rest).
+CNN_WEIGHT = 0.5
 MAX_ITER = 300
 HIDDEN = (160, 80)
 ALPHA = 1e-3
@@ -186,12 +197,14 @@ class Job:
 @dataclass
 class Rows:
     features: list[np.ndarray] = field(default_factory=list)
+    patches: list[np.ndarray] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
 
     def add(self, other: Rows) -> None:
         self.features += other.features
+        self.patches += other.patches
         self.labels += other.labels
         self.sources += other.sources
         self.kinds += other.kinds
@@ -837,22 +850,22 @@ def describe(
     rng = np.random.default_rng(seed)
     rows = Rows()
     drum_labels = DRUM_LABELS
-    for sound, label, source in sounds:
-        drums = label in drum_labels
-        rows.features.append(sound_features(sound))
+
+    def add(y: np.ndarray, label: str, source: str, kind: str) -> None:
+        features, patch = sound_inputs(y)
+        rows.features.append(features)
+        rows.patches.append(patch.astype(np.float16))  # -3..2: three decimals are plenty
         rows.labels.append(label)
         rows.sources.append(source)
-        rows.kinds.append("dry")
+        rows.kinds.append(kind)
+
+    for sound, label, source in sounds:
+        drums = label in drum_labels
+        add(sound, label, source, "dry")
         for _ in range(drum_copies if drums else copies):
-            rows.features.append(sound_features(augment(sound, rng, drums=drums)))
-            rows.labels.append(label)
-            rows.sources.append(source)
-            rows.kinds.append("augmented")
+            add(augment(sound, rng, drums=drums), label, source, "augmented")
         if label != "fx" and rng.random() < 0.08:  # reversed sounds are effects
-            rows.features.append(sound_features(sound[::-1].copy()))
-            rows.labels.append("fx")
-            rows.sources.append(source)
-            rows.kinds.append("reversed")
+            add(sound[::-1].copy(), "fx", source, "reversed")
     return rows
 
 
@@ -884,6 +897,7 @@ def _save(rows: Rows, path: Path) -> None:
     np.savez_compressed(
         path,
         features=np.stack(rows.features)[order],
+        patches=np.stack(rows.patches)[order],
         labels=np.array(rows.labels)[order],
         sources=np.array(rows.sources)[order],
         kinds=np.array(rows.kinds)[order],
@@ -1044,15 +1058,28 @@ def groups_of(sources: np.ndarray) -> np.ndarray:
 
 
 def _fold(
-    x: np.ndarray, y: np.ndarray, test: np.ndarray, seed: int, weights: np.ndarray
-) -> np.ndarray:
-    """Probabilities of the held-out rows by a model fitted on the others (MODEL_CLASSES order)."""
+    x: np.ndarray,
+    patches: np.ndarray | None,
+    y: np.ndarray,
+    test: np.ndarray,
+    seed: int,
+    weights: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Probabilities of the held-out rows by the ensemble and by the convolutional member (None
+    without ``patches``), each fitted on the other rows (MODEL_CLASSES order)."""
     model = fit_model(x[~test], y[~test], seed, weights[~test])
     proba = model.predict_proba(x[test])
     out = np.zeros((int(test.sum()), len(MODEL_CLASSES)))
     for j, label in enumerate(model.classes_):
         out[:, MODEL_CLASSES.index(label)] = proba[:, j]
-    return out
+    if patches is None:
+        return out, None
+    net = fit_cnn(patches[~test].astype(np.float32), y[~test], MODEL_CLASSES, seed, weights[~test])
+    return out, predict_cnn(net, patches[test].astype(np.float32))
+
+
+def _accuracy(proba: np.ndarray, y: np.ndarray) -> float:
+    return float(np.mean(np.array(MODEL_CLASSES)[proba.argmax(axis=1)] == y))
 
 
 def cross_validate(
@@ -1061,22 +1088,30 @@ def cross_validate(
     groups: np.ndarray,
     seed: int,
     *,
+    patches: np.ndarray | None = None,
     jobs: int = 1,
     weights: np.ndarray | None = None,
-) -> np.ndarray:
-    """Out-of-fold probabilities, each group held out in turn (columns: MODEL_CLASSES)."""
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Out-of-fold probabilities of the ensemble and of the convolutional member (None without
+    ``patches``), each group held out in turn (columns: MODEL_CLASSES)."""
     oof = np.zeros((len(y), len(MODEL_CLASSES)))
+    oof_cnn = None if patches is None else np.zeros_like(oof)
     names = sorted(set(groups))
     w = np.ones(len(y)) if weights is None else weights
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(_fold, x, y, groups == g, seed, w): g for g in names}
+        futures = {pool.submit(_fold, x, patches, y, groups == g, seed, w): g for g in names}
         results = {futures[f]: f.result() for f in as_completed(futures)}
     for group in names:
         test = groups == group
-        oof[np.flatnonzero(test)] = results[group]
-        acc = float(np.mean(np.array(MODEL_CLASSES)[oof[test].argmax(axis=1)] == y[test]))
-        log.info("held out %-16s n=%5d accuracy %.3f", group, int(test.sum()), acc)
-    return oof
+        ensemble, cnn = results[group]
+        oof[np.flatnonzero(test)] = ensemble
+        shown = f"accuracy {_accuracy(ensemble, y[test]):.3f}"
+        if oof_cnn is not None and cnn is not None:
+            oof_cnn[np.flatnonzero(test)] = cnn
+            mixed = (1 - CNN_WEIGHT) * ensemble + CNN_WEIGHT * cnn
+            shown += f", cnn {_accuracy(cnn, y[test]):.3f}, mixed {_accuracy(mixed, y[test]):.3f}"
+        log.info("held out %-16s n=%5d %s", group, int(test.sum()), shown)
+    return oof, oof_cnn
 
 
 def fit_temperature(proba: np.ndarray, y: np.ndarray) -> float:
@@ -1173,6 +1208,9 @@ def train(data: Path, *, seed: int, out: Path, jobs: int = 1) -> dict[str, Any]:
     ):
         raise SystemExit("cached features were made by another feature version: make them again")
     x = np.concatenate([part["features"] for part in loaded])
+    patches = np.concatenate([part["patches"] for part in loaded])
+    if patches.shape[1:] != (PATCH_BANDS, PATCH_FRAMES):
+        raise SystemExit(f"cached patches are {patches.shape[1:]}: make the features again")
     y = np.concatenate([part["labels"] for part in loaded])
     sources = np.concatenate([part["sources"] for part in loaded])
     kinds = np.concatenate([part["kinds"] for part in loaded])
@@ -1181,7 +1219,11 @@ def train(data: Path, *, seed: int, out: Path, jobs: int = 1) -> dict[str, Any]:
         "%d rows, %d features; classes: %s", len(y), x.shape[1], dict(sorted(Counter(y).items()))
     )
     weights = row_weights(sources)
-    oof = cross_validate(x, y, groups, seed, jobs=jobs, weights=weights)
+    oof_ensemble, oof_cnn = cross_validate(
+        x, y, groups, seed, patches=patches, jobs=jobs, weights=weights
+    )
+    assert oof_cnn is not None
+    oof = (1 - CNN_WEIGHT) * oof_ensemble + CNN_WEIGHT * oof_cnn
     temperature = fit_temperature(oof, y)
     calibrated = calibrate(oof, temperature)
     threshold = pick_threshold(calibrated, y)
@@ -1214,6 +1256,15 @@ def train(data: Path, *, seed: int, out: Path, jobs: int = 1) -> dict[str, Any]:
         if (drums & (groups == g)).any()
     ]
     real_drums = drums & np.isin(sources, sorted(REAL_SOURCES))
+    members = {
+        name: {
+            "all": round(_accuracy(proba, y), 4),
+            "drum classes, recorded sources": round(_accuracy(proba[real_drums], y[real_drums]), 4),
+            "tonal classes": round(_accuracy(proba[~drums], y[~drums]), 4),
+        }
+        for name, proba in (("ensemble", oof_ensemble), ("cnn", oof_cnn), ("mixed", oof))
+    }
+    log.info("members out of fold: %s", members)
     confidence = calibrated.max(axis=1)
     kept = confidence >= threshold
     started = time.perf_counter()
@@ -1225,14 +1276,27 @@ def train(data: Path, *, seed: int, out: Path, jobs: int = 1) -> dict[str, Any]:
         classes = MODEL_CLASSES
     out.parent.mkdir(parents=True, exist_ok=True)
     export_onnx(final, x.shape[1], out)
+    started = time.perf_counter()
+    net = fit_cnn(patches.astype(np.float32), y, classes, seed, weights, threads=jobs)
+    cnn_path = out.with_name(f"{out.stem}_cnn.onnx")
+    export_cnn(net, (PATCH_BANDS, PATCH_FRAMES), cnn_path)
+    log.info("final convolutional member in %.0f s", time.perf_counter() - started)
     card = {
         "version": CARD_VERSION,
         "model": (
             f"sklearn soft vote: {N_PERCEPTRONS} x StandardScaler + MLPClassifier {HIDDEN} "
             f"(alpha {ALPHA}, early stopping; together weight 1) and HistGradientBoosting "
             f"({BOOSTED_ITER} iterations, {BOOSTED_LEAVES} leaves; weight 1), each on its own "
-            f"draw of {ROWS_PER_CLASS} rows per class, exported with skl2onnx"
+            f"draw of {ROWS_PER_CLASS} rows per class, exported with skl2onnx; mixed with a "
+            f"CNN over the log-mel patch (weight {CNN_WEIGHT}; benchmarks/fit/sample_type_cnn.py,"
+            " PyTorch, exported to ONNX)"
         ),
+        "cnn": {
+            "file": cnn_path.name,
+            "weight": CNN_WEIGHT,
+            "patch_shape": [PATCH_BANDS, PATCH_FRAMES],
+            "sha256": hashlib.sha256(cnn_path.read_bytes()).hexdigest(),
+        },
         "classes": list(classes),
         "feature_names": list(FEATURE_NAMES),
         "features_version": FEATURES_VERSION,
@@ -1257,6 +1321,7 @@ def train(data: Path, *, seed: int, out: Path, jobs: int = 1) -> dict[str, Any]:
                 "out in turn (generated sounds are spread over the soundfont folds)"
             ),
             "subsets": subsets + per_group,
+            "members": members,
             "unknown": {
                 "threshold": threshold,
                 "coverage": round(float(kept.mean()), 4),
@@ -1297,6 +1362,8 @@ def print_card(card: dict[str, Any]) -> None:
             f"  recorded drums: {unknown['recorded_drums_coverage']:.1%} labelled, "
             f"{unknown['recorded_drums_labelled_right']:.3f} labelled right (unknown = a miss)"
         )
+    for name, figures in card["evaluation"].get("members", {}).items():
+        print(f"  member {name:<10} " + ", ".join(f"{k} {v:.3f}" for k, v in figures.items()))
     labels = card["evaluation"]["confusion_labels"]
     print("\nconfusion (rows: truth, columns: predicted)")
     print(" " * 11 + " ".join(f"{label[:5]:>5}" for label in labels))
@@ -1312,6 +1379,20 @@ def card_markdown(card: dict[str, Any]) -> str:
         lines.append(
             f"| {subset['subset']} | {subset['n']} | {'-' if acc is None else f'{acc:.3f}'} |"
         )
+    members = card["evaluation"].get("members")
+    if members:
+        columns = list(next(iter(members.values())))
+        lines += [
+            "",
+            "Each member out of fold, and the two mixed (the model):",
+            "",
+            "| member | " + " | ".join(columns) + " |",
+            "|---" * (len(columns) + 1) + "|",
+        ]
+        lines += [
+            f"| {name} | " + " | ".join(f"{figures[c]:.3f}" for c in columns) + " |"
+            for name, figures in members.items()
+        ]
     unknown = card["evaluation"]["unknown"]
     lines += [
         "",

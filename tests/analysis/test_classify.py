@@ -15,13 +15,17 @@ from samplemind.analysis.classify import (
     _MAX_PIECES,
     FEATURE_NAMES,
     FEATURES_VERSION,
+    PATCH_BANDS,
+    PATCH_FRAMES,
     SampleTypeAnalyzer,
     Spectrogram,
     _pieces,
     classify_loop,
     classify_sound,
     features_at,
+    inputs_at,
     sound_features,
+    sound_inputs,
 )
 from samplemind.analysis.context import FRAME, AnalysisContext
 from samplemind.analysis.registry import default_registry
@@ -57,20 +61,48 @@ def test_features_have_the_documented_length_and_are_finite_for_anything() -> No
         features = sound_features(y)
         assert features.shape == (len(FEATURE_NAMES),) and features.dtype == np.float32
         assert np.isfinite(features).all()
+        same, patch = sound_inputs(y)
+        assert np.array_equal(same, features)
+        assert patch.shape == (PATCH_BANDS, PATCH_FRAMES) and patch.dtype == np.float32
+        assert np.isfinite(patch).all() and patch.min() >= -3.0 and patch.max() <= 2.0
+
+
+def test_the_patch_is_the_sounds_start_re_its_loudest_cell() -> None:
+    kick = _kick(0.3)
+    _, patch = sound_inputs(kick)
+    _, quiet = sound_inputs(0.01 * kick)
+    np.testing.assert_allclose(quiet, patch, atol=1e-4)  # gain does not matter
+    assert patch.max() == pytest.approx(2.0)  # the loudest cell is 0 dB
+    # A kick's energy is low: the top of the patch is the lowest bands.
+    assert patch[:4, :20].mean() > patch[-8:, :20].mean() + 2.0
+    # 0.3 s is 26 frames: the rest of the 64 are the floor, as after any sound's end.
+    assert (patch[:, 30:] == -3.0).all() and (patch[:, :20] > -3.0).any()
+    # Silence in front is skipped like the descriptors' (here whole frames more of it: at
+    # another phase of the frame grid the cells would fall up to a hop apart).
+    early, late = (
+        sound_inputs(np.concatenate([np.zeros(1024 + 512 * n, np.float32), kick]))[1]
+        for n in (0, 40)
+    )
+    np.testing.assert_allclose(late, early, atol=1e-4)
 
 
 def test_features_ignore_gain_and_the_model_ignores_a_late_start() -> None:
     y = tone(57, 1.0)
     assert np.allclose(sound_features(0.05 * y), sound_features(y), atol=5e-3)
     model = load_sample_type_model()
+
+    def odds(y: np.ndarray) -> np.ndarray:
+        features, patch = sound_inputs(y)
+        return model.probabilities(features[None, :], patch[None])[0]
+
     for sound in (_kick(), tone(45, 2.0, decay=0.5)):
-        reference = model.probabilities(sound_features(sound)[None, :])[0]
+        reference = odds(sound)
         # Silence before the sound, ending at 8 phases of the 11.6 ms frame grid: the frames
         # fall up to a hop apart, nothing more: the same verdict, nearly the same odds (the
         # kick's move by < 0.02; the synthetic bass tone, at 0.72 bass, by up to 0.19).
         for offset in range(0, 512, 64):
             lead = np.zeros(int(0.3 * SR) + offset, np.float32)
-            late = model.probabilities(sound_features(np.concatenate([lead, sound]))[None, :])[0]
+            late = odds(np.concatenate([lead, sound]))
             assert late.argmax() == reference.argmax()
             assert np.abs(late - reference).max() < 0.2
 
@@ -149,6 +181,8 @@ def test_the_analyzer_reads_the_analysis_spectrogram_and_agrees_with_the_sound_a
     # the same numbers, so the model sees in use what it saw in training (to float32 rounding:
     # SIMD reductions may round the last bit differently on another CPU).
     np.testing.assert_allclose(features_at(spec), sound_features(y), rtol=1e-5, atol=1e-6)
+    for read, alone in zip(inputs_at(spec), sound_inputs(y), strict=True):
+        np.testing.assert_allclose(read, alone, rtol=1e-5, atol=1e-5)
 
 
 def test_at_another_analysis_rate_the_features_are_still_those_at_44_1_khz() -> None:
@@ -185,6 +219,9 @@ def test_a_loop_is_read_in_a_few_bounded_pieces_that_ignore_what_follows() -> No
         features_at(Spectrogram.of_samples(y), start, end),
         features_at(Spectrogram.of_samples(changed), start, end),
     )
+    # Nor its patch: the frames past the piece are the floor.
+    piece, other = (inputs_at(Spectrogram.of_samples(a), start, end)[1] for a in (y, changed))
+    assert np.array_equal(piece, other) and (piece[:, (end - start) // 512 + 2 :] == -3.0).all()
 
 
 def test_a_model_trained_on_other_features_is_refused(tmp_path: Path) -> None:

@@ -251,6 +251,35 @@ def test_the_ensemble_exports_to_onnx_with_the_same_probabilities(
     assert np.mean(model.predict(x) == y) > 0.8  # it learned the classes, not noise
 
 
+def test_the_convolutional_member_learns_where_the_energy_sits_and_exports_to_onnx(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # torch is in the train-torch group (make train), not in the test environment's defaults.
+    pytest.importorskip("torch", reason="PyTorch is installed by make train (group train-torch)")
+    onnxruntime = pytest.importorskip("onnxruntime")
+    from benchmarks.fit import sample_type_cnn as cnn
+
+    monkeypatch.setattr(cnn, "ROWS_PER_CLASS", 150)
+    rng = np.random.default_rng(2)
+    classes = ("kick", "snare", "hihat", "pad")
+    y = np.array(classes[:3])[rng.integers(0, 3, 450)]  # no pad row: a class a fold may lack
+    patches = rng.normal(-2.0, 0.3, size=(450, 32, 64)).astype(np.float32)
+    for i, label in enumerate(y):  # energy low (kick), in the middle (snare) or high (hat)
+        band = {"kick": 2, "snare": 14, "hihat": 27}[str(label)] + int(rng.integers(-2, 3))
+        patches[i, band : band + 3, : int(rng.integers(8, 40))] = 2.0
+    net = cnn.fit_cnn(patches[:300], y[:300], classes, seed=1, epochs=3)
+    expected = cnn.predict_cnn(net, patches[300:])
+    assert expected.shape == (150, 4)
+    assert np.mean(np.array(classes)[expected.argmax(axis=1)] == y[300:]) > 0.9
+    path = tmp_path / "cnn.onnx"
+    cnn.export_cnn(net, (32, 64), path)
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    got = session.run(None, {"patch": patches[300:]})[-1]
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    one = session.run(None, {"patch": patches[300:301]})[-1]  # any batch size
+    np.testing.assert_allclose(one, expected[:1], atol=1e-5)
+
+
 def test_the_recorded_kits_are_labelled_by_their_own_key_map_not_general_midi() -> None:
     from benchmarks.soundfonts import SoundFont
 

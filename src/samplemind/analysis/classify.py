@@ -15,6 +15,10 @@ that :func:`sound_features` computes from the first seconds of a mono signal:
   semitones (pitch stability: a pad holds, a tom falls, a vocal wanders);
 * **timbre**: mean and spread of MFCC 1–13 over audible frames.
 
+Beside the vector, a model's convolutional member reads the sound's **log-mel patch**
+(:func:`sound_inputs`): 32 bands (the spectrogram's 64 mel bands in pairs) by 64 frames (0.74 s)
+from the same start, in dB re its loudest cell, scaled so -100..0 dB is -3..2.
+
 Leading silence is skipped and the peak normalised first, so a late start or a quiet file looks
 the same as a tight, loud one. The training recipe (soundfonts rendered note by note, hard
 augmentation, cross-soundfont evaluation) and the measured accuracy are in docs/ml.md.
@@ -55,13 +59,17 @@ from samplemind.ml.sample_type import (
 __all__ = [
     "FEATURES_VERSION",
     "FEATURE_NAMES",
+    "PATCH_BANDS",
+    "PATCH_FRAMES",
     "SAMPLE_RATE_HZ",
     "SampleTypeAnalyzer",
     "Spectrogram",
     "classify_loop",
     "classify_sound",
     "features_at",
+    "inputs_at",
     "sound_features",
+    "sound_inputs",
 ]
 
 #: The features are defined at this rate; other rates are resampled by the caller.
@@ -126,7 +134,12 @@ def _names() -> tuple[str, ...]:
 FEATURE_NAMES = _names()
 #: Bumped whenever a value's definition changes (the names may stay): models and cached training
 #: features are made for one version. 2: from the analysis context's spectrogram (2048/512).
-FEATURES_VERSION = 2
+#: 3: with the log-mel patch (:data:`PATCH_BANDS` × :data:`PATCH_FRAMES`) beside the vector.
+FEATURES_VERSION = 3
+#: The log-mel patch: bands (the 64 mel bands in pairs) × frames (11.6 ms each) from the start.
+PATCH_BANDS = 32
+PATCH_FRAMES = 64
+_PATCH_FLOOR_DB = -100.0
 
 _FREQS = np.fft.rfftfreq(FRAME, 1.0 / SAMPLE_RATE_HZ).astype(np.float32)
 _HANN = np.hanning(FRAME).astype(np.float32)
@@ -355,6 +368,28 @@ def _silent_features() -> F32:
     return _describe(Spectrogram.of_samples(click), 0, 1)
 
 
+def _patch(spec: Spectrogram, first: int, count: int) -> F32:
+    """The log-mel patch of frames ``first .. first + count`` (at most :data:`PATCH_FRAMES`;
+    frames after the sound's end, or after ``count``, are the floor)."""
+    out = np.full((PATCH_BANDS, PATCH_FRAMES), _PATCH_FLOOR_DB / 20 + 2, dtype=np.float32)
+    n = min(count, PATCH_FRAMES)
+    magnitude = spec.mel[first : first + n].astype(np.float64)
+    power = magnitude * magnitude
+    bands = power[:, 0::2] + power[:, 1::2]
+    top = float(bands.max()) if bands.size else 0.0
+    if not (top > 1e-30 and math.isfinite(top)):
+        return out
+    db = 10.0 * np.log10(bands / top + 10 ** (_PATCH_FLOOR_DB / 10))
+    out[:, : bands.shape[0]] = np.clip((db.T + 40.0) / 20.0, _PATCH_FLOOR_DB / 20 + 2, 2.0)
+    return out
+
+
+def _silent_inputs() -> tuple[F32, F32]:
+    click = np.zeros(FRAME, dtype=np.float32)
+    click[FRAME // 2] = 1.0
+    return _silent_features(), _patch(Spectrogram.of_samples(click), 0, 1)
+
+
 def _n_frames(n_samples: int) -> int:
     """How many frames :func:`frame_signal` makes of ``n_samples``."""
     return 1 if n_samples <= FRAME else 1 + math.ceil((n_samples - FRAME) / HOP)
@@ -385,6 +420,29 @@ def features_at(spec: Spectrogram, start: int = 0, end: int | None = None) -> F3
     """
     span = _span(spec.y, start, end)
     return _silent_features() if span is None else _describe(spec, *span)
+
+
+def inputs_at(spec: Spectrogram, start: int = 0, end: int | None = None) -> tuple[F32, F32]:
+    """:func:`features_at` and the log-mel patch of the same sound (``(PATCH_BANDS,
+    PATCH_FRAMES)``), both from ``spec``'s frames."""
+    span = _span(spec.y, start, end)
+    if span is None:
+        return _silent_inputs()
+    return _describe(spec, *span), _patch(spec, *span)
+
+
+def sound_inputs(y: npt.ArrayLike) -> tuple[F32, F32]:
+    """:func:`sound_features` and the log-mel patch of one sound (mono, :data:`SAMPLE_RATE_HZ`):
+    what a model with a convolutional member reads (the same numbers as :func:`inputs_at` on a
+    file holding just this sound)."""
+    signal = np.asarray(y, dtype=np.float32).reshape(-1)
+    signal = np.nan_to_num(signal, nan=0.0, posinf=0.0, neginf=0.0)
+    span = _span(signal, 0, None)
+    if span is None:
+        return _silent_inputs()
+    first, count = span
+    spec = Spectrogram.of_samples(signal, first, count)
+    return _describe(spec, 0, count), _patch(spec, 0, count)
 
 
 def sound_features(y: npt.ArrayLike) -> F32:
@@ -427,8 +485,8 @@ def classify_sound(
     """The sample type of one sound: mono samples at :data:`SAMPLE_RATE_HZ`, or a file's
     :class:`Spectrogram` (its first 3 s after the onset)."""
     model = _model(model)
-    features = features_at(y) if isinstance(y, Spectrogram) else sound_features(y)
-    return model.estimate(model.probabilities(features[None, :])[0])
+    features, patch = inputs_at(y) if isinstance(y, Spectrogram) else sound_inputs(y)
+    return model.estimate(model.probabilities(features[None, :], patch[None])[0])
 
 
 def _pieces(y: F32, onsets_s: list[float]) -> list[tuple[int, int, float]]:
@@ -460,8 +518,10 @@ def classify_loop(
     model = _model(model)
     spec = y if isinstance(y, Spectrogram) else Spectrogram.of_samples(y)
     pieces = _pieces(spec.y, onsets_s) or [(0, spec.y.shape[0], 1.0)]
-    features = np.stack([features_at(spec, start, end) for start, end, _ in pieces])
-    probabilities = model.probabilities(features)
+    inputs = [inputs_at(spec, start, end) for start, end, _ in pieces]
+    probabilities = model.probabilities(
+        np.stack([f for f, _ in inputs]), np.stack([p for _, p in inputs])
+    )
     energy = np.array([e for _, _, e in pieces], dtype=np.float64)
     weights = energy / energy.sum() if energy.sum() > 0 else np.full(len(pieces), 1 / len(pieces))
     drum_columns = [model.classes.index(c) for c in DRUM_TYPES]

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from samplemind.analysis.classify import SAMPLE_RATE_HZ, sound_features
+from samplemind.analysis.classify import SAMPLE_RATE_HZ, sound_inputs
 from samplemind.analysis.context import AnalysisContext
 from samplemind.analysis.registry import default_registry
 from samplemind.analysis.rhythm import onset_times
@@ -176,7 +176,7 @@ def _drums(ctx: AnalysisContext, *, step: float | None) -> tuple[DrumHit, ...]:
         return ()
     model = load_sample_type_model()
     columns = [model.classes.index(c) for c in DRUM_TYPES if c in model.classes]
-    pieces, peaks, raw = [], [], []
+    pieces, patches, peaks, raw = [], [], [], []
     for i, onset in enumerate(onsets):
         start = int(onset * SAMPLE_RATE_HZ)
         nxt = int(onsets[i + 1] * SAMPLE_RATE_HZ) if i + 1 < len(onsets) else y.shape[0]
@@ -186,9 +186,11 @@ def _drums(ctx: AnalysisContext, *, step: float | None) -> tuple[DrumHit, ...]:
         )
         piece = y[start:end]
         raw.append(piece)
-        pieces.append(sound_features(piece))
+        features, patch = sound_inputs(piece)
+        pieces.append(features)
+        patches.append(patch)
         peaks.append(float(np.max(np.abs(piece))) if piece.size else 0.0)
-    probabilities = model.probabilities(np.stack(pieces))
+    probabilities = model.probabilities(np.stack(pieces), np.stack(patches))
     loudest = max(max(peaks), 1e-9)
     hits = []
     for onset, row, peak, piece in zip(onsets, probabilities, peaks, raw, strict=True):

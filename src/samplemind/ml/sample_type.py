@@ -1,5 +1,8 @@
 """The sample-type model: an ONNX classifier over the descriptors of
-:func:`samplemind.analysis.classify.sound_features`.
+:func:`samplemind.analysis.classify.sound_features` and, when its card names one, a
+convolutional member (a second ONNX file) over the sound's log-mel patch
+(:func:`samplemind.analysis.classify.sound_inputs`); their probabilities are mixed by the
+card's weight before calibration.
 
 The model file (``models/sample_type.onnx``) and its card (``models/sample_type.json``: classes,
 feature names, the calibration temperature and the ``unknown`` threshold, training data and
@@ -103,6 +106,14 @@ class SampleTypeModel:
             #: The definition of the inputs it was trained on (``FEATURES_VERSION`` of
             #: :mod:`samplemind.analysis.classify`; cards before it had none: 1).
             self.features_version = int(card.get("features_version", 1))
+            cnn = card.get("cnn")
+            #: The convolutional member's file (beside this one), its weight in the mix and the
+            #: patch shape it reads; None for a model of the descriptors alone.
+            self.cnn_path: Path | None = path.with_name(str(cnn["file"])) if cnn else None
+            self.cnn_weight = float(cnn["weight"]) if cnn else 0.0
+            self.patch_shape: tuple[int, int] | None = (
+                (int(cnn["patch_shape"][0]), int(cnn["patch_shape"][1])) if cnn else None
+            )
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ModelError(f"cannot read the model card {card_path}: {exc}") from exc
         unknown = sorted(set(self.classes) - set(MODEL_CLASSES))
@@ -110,6 +121,8 @@ class SampleTypeModel:
             raise ModelError(f"{card_path}: classes the library does not know: {unknown}")
         if not (self.temperature > 0 and 0 <= self.threshold <= 1):
             raise ModelError(f"{card_path}: temperature must be > 0 and threshold in 0..1")
+        if not 0 <= self.cnn_weight <= 1:
+            raise ModelError(f"{card_path}: the convolutional member's weight must be in 0..1")
         self.card = card
 
     @cached_property
@@ -123,23 +136,47 @@ class SampleTypeModel:
             )
         return session
 
-    def probabilities(self, features: npt.ArrayLike) -> npt.NDArray[np.float64]:
-        """Calibrated class probabilities ``(n, len(classes))`` for feature rows ``(n, d)``.
+    @cached_property
+    def _cnn_session(self) -> onnxruntime.InferenceSession | None:
+        return None if self.cnn_path is None else onnx_session(self.cnn_path)
 
-        Raises:
-            ModelError: the rows have the wrong width, or inference failed.
-        """
-        rows = np.ascontiguousarray(np.atleast_2d(np.asarray(features, dtype=np.float32)))
-        if rows.shape[1] != len(self.feature_names):
-            raise ModelError(f"expected {len(self.feature_names)} features, got {rows.shape[1]}")
-        session = self._session
+    def _run(
+        self, session: onnxruntime.InferenceSession, path: Path, rows: npt.NDArray[np.float32]
+    ) -> npt.NDArray[np.float64]:
         try:
             outputs = session.run(None, {session.get_inputs()[0].name: rows})
         except Exception as exc:
             raise ModelError(f"sample-type inference failed: {exc}") from exc
         raw = np.asarray(outputs[-1], dtype=np.float64)
         if raw.shape != (rows.shape[0], len(self.classes)):
-            raise ModelError(f"{self.path} returned shape {raw.shape}")
+            raise ModelError(f"{path} returned shape {raw.shape}")
+        return raw
+
+    def probabilities(
+        self, features: npt.ArrayLike, patches: npt.ArrayLike | None = None
+    ) -> npt.NDArray[np.float64]:
+        """Calibrated class probabilities ``(n, len(classes))`` for feature rows ``(n, d)`` and,
+        when the model has a convolutional member, their log-mel patches ``(n, bands, frames)``.
+
+        Raises:
+            ModelError: the rows have the wrong width, patches are missing or of the wrong
+                shape, or inference failed.
+        """
+        rows = np.ascontiguousarray(np.atleast_2d(np.asarray(features, dtype=np.float32)))
+        if rows.shape[1] != len(self.feature_names):
+            raise ModelError(f"expected {len(self.feature_names)} features, got {rows.shape[1]}")
+        raw = self._run(self._session, self.path, rows)
+        cnn = self._cnn_session
+        if cnn is not None and self.cnn_path is not None:
+            if patches is None:
+                raise ModelError(f"{self.path} has a convolutional member: it needs the patches")
+            grid = np.ascontiguousarray(np.asarray(patches, dtype=np.float32))
+            if grid.shape != (rows.shape[0], *(self.patch_shape or ())):
+                raise ModelError(
+                    f"expected {rows.shape[0]} patches of {self.patch_shape}, got {grid.shape}"
+                )
+            mixed = self._run(cnn, self.cnn_path, grid)
+            raw = (1.0 - self.cnn_weight) * raw + self.cnn_weight * mixed
         return calibrate(raw, self.temperature)
 
     def estimate(self, probabilities: npt.ArrayLike) -> SampleTypeEstimate:
