@@ -182,7 +182,7 @@ interface Shown {
  * slow laptop core; a jump changes every row at once (40 of them) and the frame is dropped.
  * So at most `budget` rows change a frame, those in view first (top down), then the overscan
  * nearest the viewport; the others stay pending to the next frame (the caller renders again):
- * a jump fills the screen in two light frames instead of one dropped one, while a flick
+ * a jump fills the screen in a few light frames instead of one dropped one, while a flick
  * (~3 rows a frame) is never held back. Returns each slot's `Shown` and how many waited.
  */
 export function planRows(
@@ -216,8 +216,14 @@ export function planRows(
   return { plan, deferred: Math.max(0, candidates.length - budget) };
 }
 
-/** Rows whose content changes in one frame, at most (a flick moves ~3 a frame). */
-export const FILL_PER_FRAME = 12;
+/**
+ * Rows whose content changes in one frame, at most (a flick moves ~3 a frame). A jump fills the
+ * 18 rows in view in three frames (~50 ms) and the overscan in four more. 12 (until 2026-12-08)
+ * dropped a frame in a third of the benchmark's scroll runs on a two-core machine: the
+ * frames filling 12 rows were the ones whose software raster missed the deadline; with 6, 32
+ * of 36 runs dropped none (docs/benchmarks.md).
+ */
+export const FILL_PER_FRAME = 6;
 
 interface VirtualRowsProps {
   total: number;
