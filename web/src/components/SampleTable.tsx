@@ -220,8 +220,8 @@ export function planRows(
  * Rows whose content changes in one frame, at most (a flick moves ~3 a frame). A jump fills the
  * 18 rows in view in three frames (~50 ms) and the overscan in four more. 12 (until 2026-12-08)
  * dropped a frame in a third of the benchmark's scroll runs on a two-core machine: the
- * frames filling 12 rows were the ones whose software raster missed the deadline; with 6, 32
- * of 36 runs dropped none (docs/benchmarks.md).
+ * frames filling 12 rows were the ones whose software raster missed the deadline; with 6, 49
+ * of 54 runs dropped none (docs/benchmarks.md).
  */
 export const FILL_PER_FRAME = 6;
 
