@@ -384,6 +384,7 @@ def _patch(spec: Spectrogram, first: int, count: int) -> F32:
     return out
 
 
+@cache
 def _silent_inputs() -> tuple[F32, F32]:
     click = np.zeros(FRAME, dtype=np.float32)
     click[FRAME // 2] = 1.0
@@ -418,8 +419,7 @@ def features_at(spec: Spectrogram, start: int = 0, end: int | None = None) -> F3
     Reads ``spec``'s frames, nothing is computed again: at most 3 s of them from the sound's
     start (see :func:`_span`).
     """
-    span = _span(spec.y, start, end)
-    return _silent_features() if span is None else _describe(spec, *span)
+    return inputs_at(spec, start, end)[0]
 
 
 def inputs_at(spec: Spectrogram, start: int = 0, end: int | None = None) -> tuple[F32, F32]:
@@ -455,13 +455,7 @@ def sound_features(y: npt.ArrayLike) -> F32:
     Returns:
         ``float32`` array of ``len(FEATURE_NAMES)`` values.
     """
-    signal = np.asarray(y, dtype=np.float32).reshape(-1)
-    signal = np.nan_to_num(signal, nan=0.0, posinf=0.0, neginf=0.0)
-    span = _span(signal, 0, None)
-    if span is None:
-        return _silent_features()
-    first, count = span
-    return _describe(Spectrogram.of_samples(signal, first, count), 0, count)
+    return sound_inputs(y)[0]
 
 
 def _model(model: SampleTypeModel | None) -> SampleTypeModel:
